@@ -1,0 +1,1 @@
+"""Slack in, Slack out: one module per feature, each with register(app, deps)."""

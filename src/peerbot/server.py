@@ -1,0 +1,178 @@
+"""HTTP front door: a WSGI app (Bolt at /slack/events, /healthz) served by
+waitress with a pool of request threads, or Socket Mode plus /healthz."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import threading
+from typing import Callable, Iterable
+from urllib.parse import parse_qsl
+
+from slack_bolt import App, BoltRequest
+from slack_bolt.request.internals import build_context
+from slack_bolt.context import BoltContext
+from waitress.server import create_server
+
+from peerbot.deps import Deps
+
+logger = logging.getLogger("peerbot")
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+REQUEST_THREADS = 32
+MAX_BODY_BYTES = 1_000_000
+
+
+class SlackRequest(BoltRequest):
+    """A BoltRequest that reads form bodies correctly.
+
+    slack-bolt 1.30 treats any form body containing the text "payload" as an
+    interactivity request and parses it as {}: `/ask what is a payload?` would
+    then match no listener. A form body without a `payload` field is a slash
+    command (or ssl_check); parse it as plain fields. The raw body is kept, so
+    the signature is still verified over the exact bytes Slack sent."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        if self.mode == "http" and self.body == {} and _is_form_without_payload(self.raw_body):
+            self.body = dict(parse_qsl(self.raw_body, keep_blank_values=True))
+            self.context = build_context(BoltContext(), self.body)
+
+    def to_copyable(self) -> "SlackRequest":
+        # Bolt re-parses the raw body for lazy listeners: keep our parsing.
+        return SlackRequest(
+            body=self.raw_body if self.mode == "http" else self.body,
+            query=self.query,
+            headers=self.headers,
+            context=self.context.to_copyable(),
+            mode=self.mode,
+        )
+
+
+def _is_form_without_payload(raw_body: str) -> bool:
+    return bool(raw_body) and not raw_body.startswith("{") and "payload" not in dict(
+        parse_qsl(raw_body, keep_blank_values=True)
+    )
+
+
+WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
+
+
+def build_wsgi_app(app: App, deps: Deps, health_extra: Callable[[], dict] | None = None) -> WsgiApp:
+    """Route Slack's POSTs to Bolt and answer /healthz."""
+
+    def wsgi(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
+        if path == HEALTH_PATH and method in ("GET", "HEAD"):
+            return _health(deps, health_extra, start_response)
+        if path == EVENTS_PATH and method == "POST":
+            return _dispatch(app, environ, start_response)
+        return _reply(start_response, 404, {"error": "not found"})
+
+    return wsgi
+
+
+def _health(deps: Deps, extra: Callable[[], dict] | None, start_response: Callable) -> Iterable[bytes]:
+    body = {"database": "ok" if deps.db.ping() else "unavailable"}
+    if extra is not None:
+        body.update(extra())
+    healthy = body["database"] == "ok" and body.get("socket", "connected") == "connected"
+    body["ok"] = healthy
+    return _reply(start_response, 200 if healthy else 503, body)
+
+
+def _dispatch(app: App, environ: dict, start_response: Callable) -> Iterable[bytes]:
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    if length > MAX_BODY_BYTES:
+        return _reply(start_response, 413, {"error": "request too large"})
+    raw = environ["wsgi.input"].read(length).decode("utf-8") if length else ""
+    headers = {
+        key[5:].replace("_", "-").lower(): value for key, value in environ.items() if key.startswith("HTTP_")
+    }
+    if environ.get("CONTENT_TYPE"):
+        headers["content-type"] = environ["CONTENT_TYPE"]
+    response = app.dispatch(SlackRequest(body=raw, query=environ.get("QUERY_STRING", ""), headers=headers))
+    status_line = f"{response.status} {'OK' if response.status == 200 else 'Error'}"
+    out_headers = [(name, value) for name, values in response.headers.items() for value in values]
+    start_response(status_line, out_headers)
+    return [response.body.encode("utf-8")]
+
+
+def _reply(start_response: Callable, status: int, body: dict) -> Iterable[bytes]:
+    data = json.dumps(body).encode("utf-8")
+    reason = {200: "OK", 404: "Not Found", 413: "Payload Too Large", 503: "Service Unavailable"}[status]
+    start_response(f"{status} {reason}", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+    return [data]
+
+
+class HttpServer:
+    """waitress on a port, startable in a thread (tests) or in the foreground."""
+
+    def __init__(self, wsgi: WsgiApp, *, host: str = "0.0.0.0", port: int = 3000):
+        self._server = create_server(wsgi, host=host, port=port, threads=REQUEST_THREADS, ident="peerbot")
+        self.port = self._server.effective_port
+
+    def serve_forever(self) -> None:
+        self._server.run()
+
+    def start_in_thread(self) -> "HttpServer":
+        threading.Thread(target=self.serve_forever, name="peerbot-http", daemon=True).start()
+        return self
+
+    def close(self) -> None:
+        self._server.close()
+
+
+def stop_on_sigterm(stop: Callable[[], None]) -> None:
+    """Turn SIGTERM (docker stop, Kubernetes) into an orderly shutdown."""
+
+    def handler(signum, _frame) -> None:
+        logger.info("received signal %s, shutting down", signum)
+        stop()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+def serve(deps: Deps, *, socket_mode: bool) -> None:
+    """Run peerbot until SIGTERM: the app, /healthz, and the scheduler."""
+    from peerbot.app import create_app
+    from peerbot.jobs import build_scheduler
+
+    app = create_app(deps)
+    scheduler = build_scheduler(deps) if deps.settings.scheduler_on else None
+    handler = None
+    health_extra = None
+    if socket_mode:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        handler = SocketModeHandler(app, app_token=deps.settings.app_token)
+        health_extra = lambda: {"socket": "connected" if handler.client.is_connected() else "disconnected"}  # noqa: E731
+    server = HttpServer(build_wsgi_app(app, deps, health_extra), port=deps.settings.port)
+
+    def stop() -> None:
+        # Raised in the main thread: waitress leaves its loop and drains its
+        # request threads; the finally block below finishes the rest.
+        raise SystemExit(0)
+
+    stop_on_sigterm(stop)
+    try:
+        if scheduler is not None:
+            scheduler.start()
+        if handler is not None:
+            handler.connect()
+            logger.info("connected to Slack over Socket Mode; /healthz on port %s", server.port)
+        else:
+            logger.info("listening for Slack on port %s at %s", server.port, EVENTS_PATH)
+        server.serve_forever()
+    finally:
+        if handler is not None:
+            handler.close()
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        server.close()
+        deps.executor.shutdown(wait=True, cancel_futures=False)
+        deps.db.dispose()
+        logger.info("stopped")

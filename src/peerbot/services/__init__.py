@@ -1,0 +1,1 @@
+"""The rules of peer learning. No Slack imports; functions take a Session and `now`, may flush, never commit."""

@@ -7,11 +7,11 @@ import logging
 from slack_bolt import App
 
 from peerbot.deps import Deps
-from peerbot.listeners import admin, home, pending
+from peerbot.listeners import admin, ask, home, messages, pending
 
 logger = logging.getLogger("peerbot")
 
-FEATURES = (admin, home, pending)
+FEATURES = (admin, ask, home, messages, pending)
 
 
 def create_app(deps: Deps) -> App:

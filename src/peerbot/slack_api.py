@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -10,6 +13,9 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from peerbot.config import Settings
+from peerbot.services import conversations
+from peerbot.store.db import Database
+from peerbot.store.models import IM, MPIM, PRIVATE, PUBLIC, Conversation
 
 
 def build_client(settings: Settings, *, timeout: int = 10) -> WebClient:
@@ -44,3 +50,54 @@ ERROR_HINTS = {
 def error_hint(error: str | None) -> str | None:
     """A one-line fix for a Slack error code, or None if there is none."""
     return ERROR_HINTS.get(error or "")
+
+
+# ---- reads shared by listeners and jobs ------------------------------------------------------
+
+PRIVACY_TTL = timedelta(hours=1)
+
+
+def privacy_of(client: WebClient, db: Database, team_id: str, channel_id: str, now: datetime) -> str:
+    """public | private | im | mpim, from conversations.info (cached for an hour).
+    Never guessed from the id: private channels have C ids too."""
+    with db.read() as session:
+        cached = session.get(Conversation, (team_id, channel_id))
+        if cached is not None and now - cached.refreshed_at < PRIVACY_TTL:
+            return cached.privacy
+    info = client.conversations_info(channel=channel_id)["channel"]
+    privacy = _privacy(info)
+    with db.begin() as session:
+        conversations.remember(session, team_id, channel_id, name=info.get("name") or "", privacy=privacy, now=now)
+    return privacy
+
+
+def _privacy(info: dict) -> str:
+    if info.get("is_im"):
+        return IM
+    if info.get("is_mpim"):
+        return MPIM
+    return PRIVATE if info.get("is_private") else PUBLIC
+
+
+def fetch_message(client: WebClient, channel_id: str, ts: str) -> dict | None:
+    """The message at (channel, ts), top-level or a thread reply. Reaction
+    events carry only channel + ts, and conversations.history leaves replies
+    out, so ask conversations.replies and check that the ts is the one asked."""
+    try:
+        response = client.conversations_replies(channel=channel_id, ts=ts, limit=1, inclusive=True)
+    except SlackApiError as error:
+        if error.response.get("error") in ("thread_not_found", "message_not_found"):
+            return None
+        raise
+    return next((m for m in response.get("messages", []) if m.get("ts") == ts), None)
+
+
+def permalink(client: WebClient, channel_id: str, ts: str) -> str | None:
+    try:
+        return client.chat_getPermalink(channel=channel_id, message_ts=ts).get("permalink")
+    except SlackApiError:
+        return None
+
+
+def dm_channel(client: WebClient, user_id: str) -> str:
+    return client.conversations_open(users=user_id)["channel"]["id"]

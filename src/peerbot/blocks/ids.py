@@ -7,3 +7,13 @@ ASK_QUESTION = "ask_question"
 # Home tab buttons
 HOME_ASK = "home_ask"
 HOME_TIP = "home_tip"
+
+# Questions
+ASK_MODAL = "ask_modal"
+ASK_ANYWAY = "ask_anyway"
+ASK_NEVERMIND = "ask_nevermind"
+QUESTION_VOTE = "question_vote"
+QUESTION_MARK = "question_mark_answered"
+QUESTION_CLOSE = "question_close"
+MARK_MODAL = "mark_answered_modal"
+ANSWER_ACCEPT = "answer_accept"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import Ack, App
 
 from peerbot.blocks.help import help_message
-from peerbot.blocks.text import escape
+from peerbot.blocks.text import escape, unescape
 from peerbot.deps import Deps
 
 
@@ -20,4 +20,4 @@ def peerbot_reply(text: str) -> dict:
 def register(app: App, deps: Deps) -> None:
     @app.command("/peerbot")
     def on_peerbot(ack: Ack, command: dict) -> None:
-        ack(response_type="ephemeral", **peerbot_reply(command.get("text", "")))
+        ack(response_type="ephemeral", **peerbot_reply(unescape(command.get("text", ""))))

@@ -33,3 +33,27 @@ def after_ack(work: Callable) -> Callable:
 def ack_only(ack) -> None:
     """For events: Slack only needs the 200; the work happens lazily."""
     ack()
+
+
+def once_per_event(deps, work: Callable) -> Callable:
+    """Run an event's work once per event id: Slack's retries (and duplicate
+    deliveries of the same id) are acknowledged and ignored. A failure
+    releases the claim so the next retry can try again."""
+    from peerbot.services import events
+
+    @functools.wraps(work)
+    def run(body: dict, **kwargs):
+        event_id = body.get("event_id")
+        if event_id:
+            with deps.db.begin() as session:
+                if not events.claim(session, body.get("team_id", ""), event_id, deps.clock()):
+                    return None
+        try:
+            return work(body=body, **kwargs)
+        except Exception:
+            if event_id:
+                with deps.db.begin() as session:
+                    events.release(session, event_id)
+            raise
+
+    return run

@@ -18,11 +18,7 @@ def register(app: App, deps: Deps) -> None:
     def answer(ack: Ack) -> None:
         ack(text=COMING_SOON, response_type="ephemeral")
 
-    for command in ("/ask", "/tip", "/kb", "/experts"):
+    for command in ("/tip", "/kb", "/experts"):
         app.command(command)(answer)
-    app.shortcut(ids.ASK_QUESTION)(ack_only)
     app.shortcut(ids.SAVE_TO_KB)(ack_only)
-    app.action(ids.HOME_ASK)(ack_only)
     app.action(ids.HOME_TIP)(ack_only)
-    for event in ("message", "reaction_added", "reaction_removed"):
-        app.event(event)(ack_only)

@@ -159,7 +159,7 @@ class Question(Base):
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     text: Mapped[str] = mapped_column(Text)
     topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id", ondelete="SET NULL"))
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open | answered | closed
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | posting | open | answered | closed
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -1,0 +1,93 @@
+"""Message and reaction events: answers in question threads, edits and
+deletes of saved messages, :bookmark: saves and :white_check_mark: accepts."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from peerbot.blocks.text import unescape
+from peerbot.deps import Deps
+from peerbot.listeners.guard import ack_only, after_ack, once_per_event
+from peerbot.listeners.question_flow import QuestionFlow
+from peerbot.services import knowledge, questions
+from peerbot.slack_api import fetch_message, permalink, privacy_of
+from peerbot.store.models import PUBLIC
+
+logger = logging.getLogger("peerbot")
+
+SAVE_EMOJI = "bookmark"
+ACCEPT_EMOJI = "white_check_mark"
+
+
+def base_emoji(name: str) -> str:
+    """`thumbsup::skin-tone-2` → `thumbsup`."""
+    return name.split("::", 1)[0]
+
+
+def register(app: App, deps: Deps) -> None:
+    flow = QuestionFlow(deps)
+
+    def on_message(body: dict, event: dict) -> None:
+        subtype = event.get("subtype")
+        team_id = body["team_id"]
+        if subtype == "message_changed":
+            edited = event.get("message", {})
+            text = unescape(edited.get("text", ""))
+            with deps.db.begin() as session:
+                knowledge.update_text(session, team_id=team_id, channel_id=event["channel"],
+                                      message_ts=edited["ts"], text=text, now=deps.clock())
+                questions.update_answer_text(session, team_id, event["channel"], edited["ts"], text)
+        elif subtype == "message_deleted":
+            with deps.db.begin() as session:
+                knowledge.forget(session, team_id=team_id, channel_id=event["channel"], message_ts=event["deleted_ts"])
+        elif subtype in (None, "thread_broadcast") and event.get("thread_ts") not in (None, event.get("ts")):
+            if event.get("bot_id") or not event.get("user"):
+                return
+            flow.record_answer(team_id=team_id, channel_id=event["channel"], thread_ts=event["thread_ts"],
+                               ts=event["ts"], author_id=event["user"], text=unescape(event.get("text", "")))
+
+    # Every message event is acknowledged (Slack counts a 404 as a failure);
+    # only the ones above do anything.
+    app.event("message")(ack=ack_only, lazy=[after_ack(once_per_event(deps, on_message))])
+
+    def on_reaction_added(body: dict, event: dict, client: WebClient) -> None:
+        item = event.get("item", {})
+        if item.get("type") != "message":
+            return
+        emoji = base_emoji(event["reaction"])
+        if emoji == SAVE_EMOJI:
+            save_reacted(client, body["team_id"], item["channel"], item["ts"], event["user"])
+        elif emoji == ACCEPT_EMOJI:
+            flow.accept_by_reaction(body["team_id"], item["channel"], item["ts"], event["user"])
+
+    def save_reacted(client: WebClient, team_id: str, channel_id: str, ts: str, user_id: str) -> None:
+        message = fetch_message(client, channel_id, ts)
+        if message is None:
+            return
+        now = deps.clock()
+        is_public = privacy_of(client, deps.db, team_id, channel_id, now) == PUBLIC
+        link = permalink(client, channel_id, ts)
+        with deps.db.begin() as session:
+            knowledge.save(
+                session,
+                knowledge.MessageToSave(
+                    team_id=team_id, channel_id=channel_id, message_ts=ts, is_public=is_public,
+                    text=unescape(message.get("text", "")), author_id=message.get("user"), permalink=link,
+                ),
+                saved_by=user_id, via="reaction", now=now,
+            )
+
+    app.event("reaction_added")(ack=ack_only, lazy=[after_ack(once_per_event(deps, on_reaction_added))])
+
+    def on_reaction_removed(body: dict, event: dict) -> None:
+        item = event.get("item", {})
+        if item.get("type") != "message" or base_emoji(event["reaction"]) != SAVE_EMOJI:
+            return
+        with deps.db.begin() as session:
+            knowledge.unsave(session, team_id=body["team_id"], channel_id=item["channel"],
+                             message_ts=item["ts"], user_id=event["user"], via="reaction")
+
+    app.event("reaction_removed")(ack=ack_only, lazy=[after_ack(once_per_event(deps, on_reaction_removed))])

@@ -1,0 +1,242 @@
+"""The steps of a question's life that talk to Slack, shared by every surface
+that starts them (/ask, the modal, buttons, reactions, thread replies).
+
+Database work happens in short transactions; Slack is called between them,
+never inside one (SQLite holds its write lock for the whole transaction)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+from slack_sdk.errors import SlackApiError
+
+from peerbot.blocks.questions import Card, Suggestion, accepted_notice, new_answer_notice, question_card, similar_found
+from peerbot.blocks.text import escape, truncate
+from peerbot.deps import Deps
+from peerbot.services import knowledge, questions, topics
+from peerbot.slack_api import dm_channel, error_hint, permalink, privacy_of
+from peerbot.store.models import PUBLIC, Answer, Question, Topic
+
+logger = logging.getLogger("peerbot")
+
+Say = Callable[..., object]  # Bolt's respond(), or a fallback that DMs the person
+MAX_SUGGESTIONS = 3
+
+
+class QuestionFlow:
+    def __init__(self, deps: Deps):
+        self.deps = deps
+        self.db = deps.db
+        self.client = deps.client
+
+    def known_topics(self, team_id: str) -> list[str]:
+        with self.db.read() as session:
+            return topics.names(session, team_id)
+
+    # ---- asking ---------------------------------------------------------------------------------
+
+    def submit(self, *, team_id: str, channel_id: str, asker_id: str, text: str, anonymous: bool,
+               topic: str | None, request_key: str, respond: Say | None) -> None:
+        """Record the question, show close matches first if there are any,
+        otherwise post it at once."""
+        now = self.deps.clock()
+        with self.db.begin() as session:
+            topic_row = topics.get_or_create(session, team_id, topic, now) if topic else None
+            question, created = questions.ask(
+                session, team_id=team_id, channel_id=channel_id, asker_id=asker_id, text=text,
+                anonymous=anonymous, topic_id=topic_row.id if topic_row else None,
+                request_key=request_key, now=now,
+            )
+        if not created:
+            return  # a repeated delivery of the same request
+        suggestions = self._similar(team_id, channel_id, text)
+        say = respond or self._ephemeral_or_dm(channel_id, asker_id)
+        if suggestions:
+            say(response_type="ephemeral", **similar_found(suggestions, question.id))
+            return
+        self.post_pending(question.id, asker_id, say, replace=False)
+
+    def _similar(self, team_id: str, channel_id: str, text: str) -> list[Suggestion]:
+        with self.db.read() as session:
+            found = knowledge.search(session, team_id=team_id, channel_id=channel_id, query=text, limit=10)
+        return [
+            Suggestion(title=item.title or item.text, link=item.permalink)
+            for item, _hit in found
+            if questions.is_close_match(text, f"{item.title} {item.text}")
+        ][:MAX_SUGGESTIONS]
+
+    def post_pending(self, question_id: int, user_id: str, say: Say, *, replace: bool) -> None:
+        """Post the question card, exactly once however often this is called.
+        `replace`: the person is looking at our suggestions; replace them."""
+        with self.db.begin() as session:
+            question = session.get(Question, question_id)
+            if question is None or question.asker_id != user_id:
+                return
+            if not questions.claim_for_posting(session, question_id):
+                return
+            card = self._card(session, question)
+        try:
+            posted = self.client.chat_postMessage(channel=question.channel_id, **question_card(card))
+        except SlackApiError as error:
+            with self.db.begin() as session:
+                questions.posting_failed(session, question_id)
+            code = error.response.get("error")
+            hint = error_hint(code) or f"Slack said `{code}`."
+            say(response_type="ephemeral", replace_original=False,
+                text=f"I couldn't post your question. {hint}\nNothing is lost; here it is to copy:\n>{escape(question.text)}")
+            return
+        with self.db.begin() as session:
+            questions.card_posted(session, question_id, posted["ts"])
+        if question.anonymous:
+            say(response_type="ephemeral", replace_original=replace,
+                text="Your question is posted anonymously: nobody can see it was you. I'll DM you when someone answers.")
+        elif replace:
+            say(response_type="ephemeral", replace_original=True, text="Your question is posted.")
+
+    # ---- the card -------------------------------------------------------------------------------
+
+    def _card(self, session, question: Question) -> Card:
+        topic = session.get(Topic, question.topic_id) if question.topic_id else None
+        accepted = questions.accepted_answer(question)
+        return Card(
+            question_id=question.id,
+            text=question.text,
+            asker_id=None if question.anonymous else question.asker_id,
+            topic=topic.name if topic else None,
+            votes=questions.vote_count(session, question.id),
+            status=question.status if question.status in ("answered", "closed") else "open",
+            accepted_author_id=accepted.author_id if accepted else None,
+            accepted_link=self._answer_link(accepted) if accepted else None,
+        )
+
+    def _answer_link(self, answer: Answer) -> str | None:
+        return permalink(self.client, answer.channel_id, answer.message_ts)
+
+    def refresh_card(self, question_id: int) -> None:
+        with self.db.read() as session:
+            question = session.get(Question, question_id)
+            if question is None or question.message_ts is None:
+                return
+            card = self._card(session, question)
+        self.client.chat_update(channel=question.channel_id, ts=question.message_ts, **question_card(card))
+
+    def vote(self, question_id: int, user_id: str) -> None:
+        with self.db.begin() as session:
+            question = session.get(Question, question_id)
+            if question is None or not questions.vote(session, question, user_id, self.deps.clock()):
+                return
+        self.refresh_card(question_id)
+
+    # ---- answers --------------------------------------------------------------------------------
+
+    def record_answer(self, *, team_id: str, channel_id: str, thread_ts: str, ts: str, author_id: str,
+                      text: str) -> None:
+        """A reply in a question's thread: store it and tell the asker (in a
+        DM, which also reaches anonymous askers) with a button to accept it."""
+        with self.db.begin() as session:
+            recorded = questions.record_answer(
+                session, team_id=team_id, channel_id=channel_id, thread_ts=thread_ts, ts=ts,
+                author_id=author_id, text=text, now=self.deps.clock(),
+            )
+            if recorded is None:
+                return
+            question, answer = recorded
+        if author_id == question.asker_id:
+            return
+        link = permalink(self.client, channel_id, ts)
+        notice = new_answer_notice(question.id, question.text, answer.id, author_id, text, link)
+        self.client.chat_postMessage(channel=dm_channel(self.client, question.asker_id), **notice)
+
+    def answers_for_marking(self, question_id: int, user_id: str) -> tuple[str | None, list[tuple[int, str, str]]]:
+        with self.db.read() as session:
+            question = session.get(Question, question_id)
+            if question is None:
+                return "That question no longer exists.", []
+            if question.asker_id != user_id:
+                return "Only the person who asked can mark the question answered.", []
+            if question.status != questions.OPEN:
+                return "This question is already answered or closed.", []
+            answers = [(a.id, a.author_id, a.text) for a in question.answers]
+        if not answers:
+            return "There are no replies in the thread yet. Once someone answers, you can mark it.", []
+        return None, answers
+
+    def accept_by_id(self, answer_id: int, user_id: str, *, notify_problem: bool) -> str:
+        with self.db.read() as session:
+            answer = session.get(Answer, answer_id)
+        if answer is None:
+            return "That answer no longer exists."
+        return self._accept(answer, user_id, notify_problem=notify_problem)
+
+    def accept_by_reaction(self, team_id: str, channel_id: str, ts: str, user_id: str) -> None:
+        with self.db.read() as session:
+            answer = questions.answer_at(session, team_id, channel_id, ts)
+            if answer is None or answer.question.anonymous:
+                # A reaction shows who reacted: anonymous askers accept from their DM.
+                return
+        self._accept(answer, user_id, notify_problem=False)
+
+    def _accept(self, answer: Answer, user_id: str, *, notify_problem: bool) -> str:
+        # Slack reads first, outside the transaction.
+        link = self._answer_link(answer)
+        is_public = privacy_of(self.client, self.db, answer.team_id, answer.channel_id, self.deps.clock()) == PUBLIC
+        with self.db.begin() as session:
+            answer = session.get(Answer, answer.id)
+            question = answer.question
+            try:
+                acceptance = questions.accept(session, question=question, answer=answer, by_user=user_id,
+                                              now=self.deps.clock())
+            except questions.NotAllowed as refusal:
+                if notify_problem:
+                    self._dm(user_id, str(refusal))
+                return str(refusal)
+            if not acceptance.newly:
+                return "You already accepted that answer."
+            knowledge.save(
+                session,
+                knowledge.MessageToSave(
+                    team_id=answer.team_id, channel_id=answer.channel_id, message_ts=answer.message_ts,
+                    is_public=is_public, text=answer.text, author_id=answer.author_id, permalink=link,
+                    kind="answer", title=knowledge.title_from(question.text), topic_id=question.topic_id,
+                    question_id=question.id,
+                ),
+                saved_by=question.asker_id, via="accept", now=self.deps.clock(),
+            )
+            question_id, question_text, author_id = question.id, question.text, answer.author_id
+        self.refresh_card(question_id)
+        if author_id != user_id:
+            self._dm(author_id, **accepted_notice(question_text, link))
+        return "Thanks! The answer is accepted and saved to the knowledge base."
+
+    def close(self, question_id: int, user_id: str) -> str:
+        with self.db.begin() as session:
+            question = session.get(Question, question_id)
+            if question is None:
+                return "That question no longer exists."
+            try:
+                closed = questions.close(session, question=question, by_user=user_id, now=self.deps.clock())
+            except questions.NotAllowed as refusal:
+                return str(refusal)
+        if not closed:
+            return "That question is already answered or closed."
+        self.refresh_card(question_id)
+        return "Your question is closed."
+
+    # ---- talking to people ------------------------------------------------------------------------
+
+    def _dm(self, user_id: str, text: str = "", **message) -> None:
+        self.client.chat_postMessage(channel=dm_channel(self.client, user_id), text=text or message.pop("text"),
+                                     **message)
+
+    def _ephemeral_or_dm(self, channel_id: str, user_id: str) -> Say:
+        """Without a response_url (a modal), reach the person in the channel,
+        or by DM when the bot cannot post there."""
+
+        def say(text: str = "", blocks: list | None = None, **_ignored) -> None:
+            try:
+                self.client.chat_postEphemeral(channel=channel_id, user=user_id, text=text, blocks=blocks)
+            except SlackApiError:
+                self._dm(user_id, text, blocks=blocks)
+
+        return say

@@ -40,10 +40,10 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A read-only unit of work that never takes SQLite's write lock."""
+        """A read-only unit of work that never takes SQLite's write lock.
+        Objects stay readable after it ends (closing does not expire them)."""
         with self._reader() as session:
             yield session
-            session.rollback()
 
     def ping(self) -> bool:
         try:
@@ -76,8 +76,8 @@ def _tune_sqlite(engine: Engine) -> None:
         # Hand transaction control to SQLAlchemy's "begin" event below.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()

@@ -71,7 +71,7 @@ def register(app: App, deps: Deps) -> None:
         is_public = privacy_of(client, deps.db, team_id, channel_id, now) == PUBLIC
         link = permalink(client, channel_id, ts)
         with deps.db.begin() as session:
-            knowledge.save(
+            result = knowledge.save(
                 session,
                 knowledge.MessageToSave(
                     team_id=team_id, channel_id=channel_id, message_ts=ts, is_public=is_public,
@@ -79,6 +79,11 @@ def register(app: App, deps: Deps) -> None:
                 ),
                 saved_by=user_id, via="reaction", now=now,
             )
+            score = result.item.score
+        if result.counted:
+            others = f" ({score} people saved it)" if score > 1 else ""
+            client.chat_postEphemeral(channel=channel_id, user=user_id,
+                                      text=f":bookmark: Saved to the knowledge base{others}. Find it with `/kb`.")
 
     app.event("reaction_added")(ack=ack_only, lazy=[after_ack(once_per_event(deps, on_reaction_added))])
 

@@ -146,3 +146,22 @@ def test_plus_one_counts_each_person_once(world):
         slack.click(user, ids.QUESTION_VOTE, channel=world.general, ts=card["ts"])
     world.settle()
     assert "I have this question too (2)" in shown(slack.message(world.general, card["ts"]))
+
+
+def test_a_rate_limited_post_is_retried_after_retry_after_and_posted_once(world):
+    slack = world.slack
+    slack.fail_next("chat.postMessage", times=1, status=429, retry_after=1)
+    ask(world, "Which linter config do we share?")
+    world.settle()
+    posts = slack.calls_to("chat.postMessage")
+    assert [c.status for c in posts] == [429, 200]
+    assert len(cards(world)) == 1
+
+
+def test_a_slack_server_error_is_retried_and_posted_once(world):
+    slack = world.slack
+    slack.fail_next("chat.postMessage", times=1, status=500)
+    ask(world, "Who reviews database migrations?")
+    world.settle()
+    assert [c.status for c in slack.calls_to("chat.postMessage")] == [500, 200]
+    assert len(cards(world)) == 1

@@ -223,3 +223,20 @@ def accepted_notice(question_text: str, link: str | None) -> dict:
             )
         ],
     }
+
+
+def post_failed(question_id: int, question_text: str, hint: str) -> dict:
+    """The card could not be posted: say why, keep the question, offer a retry."""
+    return {
+        "text": f"I couldn't post your question. {hint}",
+        "blocks": [
+            section(f":warning: I couldn't post your question. {hint}\nNothing is lost. Your question:\n>{_quote(question_text)}"),
+            {
+                "type": "actions",
+                "elements": [
+                    {"type": "button", "text": plain("Try again"), "action_id": ids.ASK_ANYWAY,
+                     "value": str(question_id)},
+                ],
+            },
+        ],
+    }

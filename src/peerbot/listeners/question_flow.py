@@ -11,10 +11,20 @@ from typing import Callable
 
 from slack_sdk.errors import SlackApiError
 
-from peerbot.blocks.questions import Card, Suggestion, accepted_notice, new_answer_notice, question_card, similar_found
-from peerbot.blocks.text import escape, truncate
+from peerbot.blocks.experts import escalation_dm, routing_message
+from peerbot.blocks.questions import (
+    Card,
+    Suggestion,
+    accepted_notice,
+    new_answer_notice,
+    post_failed,
+    question_card,
+    similar_found,
+)
 from peerbot.deps import Deps
-from peerbot.services import knowledge, questions, topics
+from peerbot.services import experts, knowledge, questions, routing, topics
+from peerbot.services.conversations import remember_member
+from peerbot.services.worktime import is_working_time
 from peerbot.slack_api import dm_channel, error_hint, permalink, privacy_of
 from peerbot.store.models import PUBLIC, Answer, Question, Topic
 
@@ -41,7 +51,13 @@ class QuestionFlow:
         """Record the question, show close matches first if there are any,
         otherwise post it at once."""
         now = self.deps.clock()
+        if not topic:
+            # `/ask [python] how do I ...` names the topic inline.
+            topic, text = experts.split_inline_topic(text)
         with self.db.begin() as session:
+            if not topic:
+                # Otherwise a known topic the question mentions, if any.
+                topic = experts.detect_topic(text, topics.names(session, team_id, limit=1000))
             topic_row = topics.get_or_create(session, team_id, topic, now) if topic else None
             question, created = questions.ask(
                 session, team_id=team_id, channel_id=channel_id, asker_id=asker_id, text=text,
@@ -78,13 +94,13 @@ class QuestionFlow:
             card = self._card(session, question)
         try:
             posted = self.client.chat_postMessage(channel=question.channel_id, **question_card(card))
-        except SlackApiError as error:
+        except Exception as error:  # Slack refused, or could not be reached even after retries
             with self.db.begin() as session:
                 questions.posting_failed(session, question_id)
-            code = error.response.get("error")
-            hint = error_hint(code) or f"Slack said `{code}`."
-            say(response_type="ephemeral", replace_original=False,
-                text=f"I couldn't post your question. {hint}\nNothing is lost; here it is to copy:\n>{escape(question.text)}")
+            if not isinstance(error, SlackApiError):
+                logger.exception("posting question %s failed", question_id)
+            say(response_type="ephemeral", replace_original=replace,
+                **post_failed(question_id, question.text, _failure_hint(error)))
             return
         with self.db.begin() as session:
             questions.card_posted(session, question_id, posted["ts"])
@@ -93,6 +109,62 @@ class QuestionFlow:
                 text="Your question is posted anonymously: nobody can see it was you. I'll DM you when someone answers.")
         elif replace:
             say(response_type="ephemeral", replace_original=True, text="Your question is posted.")
+        now = self.deps.clock()
+        if is_working_time(now, self.deps.settings.timezone):
+            # Outside working hours the escalations job routes it when the day starts.
+            try:
+                self.route(question_id, step=0, now=now)
+            except Exception:  # the question is posted; the sweep must not be blocked by a mention
+                logger.exception("routing question %s failed", question_id)
+
+    # ---- routing to experts -------------------------------------------------------------------
+
+    def route(self, question_id: int, *, step: int, now, after_hours: float = routing.ESCALATE_AFTER_HOURS) -> list[str] | None:
+        """Run one routing step of a question, once: mention up to
+        EXPERTS_PER_STEP experts in its thread; for an escalation (step > 0)
+        also tell the asker by DM. None when the step had already run."""
+        tz = self.deps.settings.timezone
+        with self.db.begin() as session:
+            question = session.get(Question, question_id)
+            if question is None or question.message_ts is None:
+                return None
+            if not routing.claim_step(session, question, step, now):
+                return None
+            pool = routing.candidates(session, question, now, tz)
+            topic = session.get(Topic, question.topic_id).name if question.topic_id else None
+        chosen = self._active(question.team_id, pool, now)
+        with self.db.begin() as session:
+            routed = routing.record(session, question, chosen, step, now)
+        if routed and topic:
+            try:
+                self.client.chat_postMessage(channel=question.channel_id, thread_ts=question.message_ts,
+                                             **routing_message(topic, routed, step))
+            except SlackApiError as error:
+                logger.warning("could not mention experts on question %s: %s", question_id,
+                               error.response.get("error"))
+        if step > 0:
+            link = permalink(self.client, question.channel_id, question.message_ts)
+            self._dm(question.asker_id, **escalation_dm(question.id, question.text, topic, routed, after_hours, link))
+        return routed
+
+    def _active(self, team_id: str, pool: list, now) -> list[str]:
+        """The first EXPERTS_PER_STEP candidates still active in Slack:
+        users.info (`deleted`) is read again when our copy is stale."""
+        chosen: list[str] = []
+        for candidate in pool:
+            if len(chosen) == routing.EXPERTS_PER_STEP:
+                break
+            if candidate.needs_refresh:
+                try:
+                    user = self.client.users_info(user=candidate.user_id)["user"]
+                except SlackApiError:
+                    continue
+                with self.db.begin() as session:
+                    remember_member(session, team_id, user, now)
+                if user.get("deleted") or user.get("is_bot"):
+                    continue
+            chosen.append(candidate.user_id)
+        return chosen
 
     # ---- the card -------------------------------------------------------------------------------
 
@@ -184,6 +256,7 @@ class QuestionFlow:
         with self.db.begin() as session:
             answer = session.get(Answer, answer.id)
             question = answer.question
+            previous = questions.accepted_answer(question)
             try:
                 acceptance = questions.accept(session, question=question, answer=answer, by_user=user_id,
                                               now=self.deps.clock())
@@ -193,6 +266,13 @@ class QuestionFlow:
                 return str(refusal)
             if not acceptance.newly:
                 return "You already accepted that answer."
+            # Earned expertise moves with the acceptance (once: `newly` guards it).
+            if answer.author_id != question.asker_id:
+                experts.earn(session, team_id=answer.team_id, user_id=answer.author_id, topic_id=question.topic_id,
+                             points=experts.ACCEPTED_POINTS, now=self.deps.clock())
+            if previous is not None and previous.id != answer.id and previous.author_id != question.asker_id:
+                experts.earn(session, team_id=answer.team_id, user_id=previous.author_id, topic_id=question.topic_id,
+                             points=-experts.ACCEPTED_POINTS, now=self.deps.clock())
             knowledge.save(
                 session,
                 knowledge.MessageToSave(
@@ -240,3 +320,10 @@ class QuestionFlow:
                 self._dm(user_id, text, blocks=blocks)
 
         return say
+
+
+def _failure_hint(error: Exception) -> str:
+    if isinstance(error, SlackApiError):
+        code = error.response.get("error")
+        return error_hint(code) or f"Slack answered `{code}`."
+    return "Slack could not be reached just now."

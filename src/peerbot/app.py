@@ -7,11 +7,11 @@ import logging
 from slack_bolt import App
 
 from peerbot.deps import Deps
-from peerbot.listeners import admin, ask, home, messages, pending
+from peerbot.listeners import admin, ask, experts, home, knowledge, messages
 
 logger = logging.getLogger("peerbot")
 
-FEATURES = (admin, ask, home, messages, pending)
+FEATURES = (admin, ask, experts, home, knowledge, messages)
 
 
 def create_app(deps: Deps) -> App:

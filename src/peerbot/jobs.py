@@ -14,6 +14,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import delete
 
 from peerbot.deps import Deps
+from peerbot.services import routing, worktime
 from peerbot.store.models import ProcessedEvent
 
 logger = logging.getLogger("peerbot.jobs")
@@ -39,10 +40,42 @@ def prune_events(deps: Deps, at: datetime) -> str:
     return f"forgot {result.rowcount} processed event ids older than {PROCESSED_EVENT_RETENTION.days} days"
 
 
+def escalations(deps: Deps, at: datetime) -> str:
+    """Route questions nobody has answered to the next experts and tell the
+    askers. Each (question, step) is claimed in the database before anyone is
+    mentioned, so running this twice for the same moment acts once. Outside
+    working hours it does nothing: nobody is pinged at night or at weekends."""
+    # Imported here: the question flow is shared with the listeners.
+    from peerbot.listeners.question_flow import QuestionFlow
+
+    tz = deps.settings.timezone
+    if not worktime.is_working_time(at, tz):
+        return f"outside working hours in {tz}; nothing to do"
+    after = routing.ESCALATE_AFTER_HOURS
+    with deps.db.read() as session:
+        due = routing.due(session, at, tz, after)
+    flow = QuestionFlow(deps)
+    routed = escalated = 0
+    for step in due:
+        try:
+            outcome = flow.route(step.question_id, step=step.step, now=at, after_hours=after)
+        except Exception:
+            logger.exception("routing question %s step %s failed", step.question_id, step.step)
+            continue
+        if outcome is None:
+            continue  # another run claimed it
+        if step.step == 0:
+            routed += 1
+        else:
+            escalated += 1
+    return f"routed {routed} new question(s), escalated {escalated} unanswered question(s)"
+
+
 JOBS: dict[str, Job] = {
     job.name: job
     for job in (
         Job("prune-events", "17 3 * * *", "forget processed Slack event ids after a week", prune_events),
+        Job("escalations", "*/15 9-16 * * mon-fri", "route unanswered questions to the next experts", escalations),
     )
 }
 

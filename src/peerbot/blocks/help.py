@@ -5,14 +5,15 @@ from __future__ import annotations
 from peerbot.blocks.text import message
 
 COMMANDS = [
-    ("/ask [question]", "Ask the channel a question (no text opens a form; you can ask anonymously)."),
+    ("/ask [question]", "Ask the channel a question (no text opens a form; you can ask anonymously). "
+                        "Start with `[topic]` to have experts on it asked."),
     ("/tip [text]", "Share a tip and save it to the knowledge base."),
     ("/kb [query]", "Search what colleagues saved. Only you see the results."),
     ("/experts [topic | add t1, t2 | remove t | away | back]", "Find who knows what; declare your own topics."),
     ("/peerbot digest on|off|preview", "Weekly digest of what this channel learned."),
     ("/peerbot prompts on|off", "Daily \"ask an expert\" prompt in this channel."),
     ("/peerbot settings", "Times, time zone and emoji for this channel."),
-    ("/peerbot stats [programmes]", "Questions, answers and helpers, at a glance."),
+    ("/peerbot stats [7d] [workspace]", "Questions, answers, helpers and knowledge gaps, at a glance."),
     ("/peerbot buddies|mentoring|circles|talks on|off|settings", "Peer programmes for this channel."),
     ("/peerbot dashboard", "A login link to the L&D dashboard."),
     ("/peerbot help", "This help."),

@@ -17,3 +17,10 @@ QUESTION_MARK = "question_mark_answered"
 QUESTION_CLOSE = "question_close"
 MARK_MODAL = "mark_answered_modal"
 ANSWER_ACCEPT = "answer_accept"
+
+# Knowledge base: /tip, the save_to_kb shortcut's modal
+TIP_MODAL = "tip_modal"
+SAVE_MODAL = "save_to_kb_modal"
+
+# Experts: the asker's escalation DM ("close" reuses QUESTION_CLOSE)
+ESCALATION_KEEP_WAITING = "escalation_keep_waiting"

@@ -12,7 +12,7 @@ from peerbot.blocks.text import unescape
 from peerbot.deps import Deps
 from peerbot.listeners.guard import ack_only, after_ack, once_per_event
 from peerbot.listeners.question_flow import QuestionFlow
-from peerbot.services import knowledge, questions
+from peerbot.services import experts, knowledge, questions
 from peerbot.slack_api import fetch_message, permalink, privacy_of
 from peerbot.store.models import PUBLIC
 
@@ -80,6 +80,8 @@ def register(app: App, deps: Deps) -> None:
                 saved_by=user_id, via="reaction", now=now,
             )
             score = result.item.score
+            if result.counted:  # a new save by this person: credit the answer's author, once
+                credit_answer(session, team_id, channel_id, ts, user_id, experts.BOOKMARK_POINTS)
         if result.counted:
             others = f" ({score} people saved it)" if score > 1 else ""
             client.chat_postEphemeral(channel=channel_id, user=user_id,
@@ -92,7 +94,18 @@ def register(app: App, deps: Deps) -> None:
         if item.get("type") != "message" or base_emoji(event["reaction"]) != SAVE_EMOJI:
             return
         with deps.db.begin() as session:
-            knowledge.unsave(session, team_id=body["team_id"], channel_id=item["channel"],
-                             message_ts=item["ts"], user_id=event["user"], via="reaction")
+            if knowledge.unsave(session, team_id=body["team_id"], channel_id=item["channel"],
+                                message_ts=item["ts"], user_id=event["user"], via="reaction"):
+                credit_answer(session, body["team_id"], item["channel"], item["ts"], event["user"],
+                              -experts.BOOKMARK_POINTS)
+
+    def credit_answer(session, team_id: str, channel_id: str, ts: str, saver_id: str, points: int) -> None:
+        """A bookmark on a recorded answer to a question with a topic is earned
+        expertise for its author (not for bookmarking your own answer)."""
+        answer = questions.answer_at(session, team_id, channel_id, ts)
+        if answer is None or answer.author_id == saver_id or answer.question.topic_id is None:
+            return
+        experts.earn(session, team_id=team_id, user_id=answer.author_id, topic_id=answer.question.topic_id,
+                     points=points, now=deps.clock())
 
     app.event("reaction_removed")(ack=ack_only, lazy=[after_ack(once_per_event(deps, on_reaction_removed))])

@@ -114,7 +114,7 @@ class QuestionFlow:
             # Outside working hours the escalations job routes it when the day starts.
             try:
                 self.route(question_id, step=0, now=now)
-            except Exception:  # the question is posted; the sweep must not be blocked by a mention
+            except Exception:  # the card is out; a failed mention must not look like a failed question
                 logger.exception("routing question %s failed", question_id)
 
     # ---- routing to experts -------------------------------------------------------------------

@@ -199,6 +199,33 @@ class Answer(Base):
     question: Mapped[Question] = relationship(back_populates="answers")
 
 
+class RoutingStep(Base):
+    """One round of routing a question to experts: step 0 when it is posted,
+    1, 2, ... for each escalation. Claimed once (the primary key) before
+    anyone is mentioned, so retries, replicas and repeated job runs act once."""
+
+    __tablename__ = "routing_steps"
+
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True)
+    step: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(TeamId)
+    routed_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Routing(Base):
+    """An expert was mentioned on a question: once per person per question."""
+
+    __tablename__ = "routings"
+    __table_args__ = (Index("ix_routings_team_user_routed", "team_id", "user_id", "routed_at"),)
+
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(UserId, primary_key=True)
+    team_id: Mapped[str] = mapped_column(TeamId)
+    step: Mapped[int] = mapped_column(Integer)
+    routed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class KnowledgeItem(Base):
     """A saved message, accepted answer or tip. Searchable through the
     database's full-text index (see store/search.py and the migrations)."""

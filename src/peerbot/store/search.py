@@ -21,6 +21,17 @@ PG_SEARCH_COLUMN = "search_vector"
 SNIPPET_MAX_CHARS = 200
 MIN_PREFIX_CHARS = 3  # "a*" would match half the index
 MAX_QUERY_WORDS = 32  # bounds the work one pasted wall of text can cause
+# Boosts and the privacy filter apply to the best CANDIDATES matches by the engine's
+# own relevance, not to every match: a broad word ("deploy") may match a large part
+# of the index, and joining every match to its row costs far more than ranking it.
+# A boost multiplies relevance by at most ~3x, so an item outside the engine's best
+# 200 rarely belongs in the best 5 after boosting.
+CANDIDATES = 200
+# Ranking itself (bm25, ts_rank_cd) costs about a microsecond per match, so a word in
+# a tenth of a million-item index would cost ~150 ms to rank in full. Only the newest
+# MAX_RANKED matches are ranked: exact for every query matching fewer items, and for
+# broad ones the best of the most recent items, in bounded time.
+MAX_RANKED = 2000
 
 _WORD = re.compile(r"\w+")
 
@@ -73,30 +84,91 @@ def _boosted(relevance: ColumnElement[float]) -> ColumnElement[float]:
 
 
 def _search_sqlite(session: Session, team_id, channel_id, words, limit, *, match_all) -> list[Hit]:
+    fts_query = _fts5_query(words, match_all)
+    hits = _sqlite_ranked(session, team_id, channel_id, fts_query, limit, capped=True)
+    if len(hits) < limit and _more_matches_than(session, fts_query, CANDIDATES):
+        # The cap is taken before the privacy filter (FTS5 cannot filter by channel): when
+        # too few of the candidates are visible here, rank every match instead.
+        hits = _sqlite_ranked(session, team_id, channel_id, fts_query, limit, capped=False)
+    if not hits:
+        return []
+    # snippet() re-reads the text: only for the rows kept.
     fts = table(SQLITE_FTS_TABLE, column("rowid"))
     fts_name = literal_column(SQLITE_FTS_TABLE)
-    rank = _boosted(-func.bm25(fts_name, 2.0, 1.0))  # bm25: lower is better
-    statement = (
-        select(KnowledgeItem.id, rank, func.snippet(fts_name, 1, "", "", "…", 24))
+    snippets = dict(session.execute(
+        select(fts.c.rowid, func.snippet(fts_name, 1, "", "", "…", 24))
         .select_from(fts)
-        .join(KnowledgeItem, KnowledgeItem.id == fts.c.rowid)
-        .where(fts_name.op("MATCH")(bindparam("fts_query", _fts5_query(words, match_all))))
+        .where(fts_name.op("MATCH")(bindparam("fts_query", fts_query)))
+        .where(fts.c.rowid.in_([item_id for item_id, _rank in hits]))
+    ).all())
+    return [Hit(item_id, float(rank), _clean(snippets.get(item_id))) for item_id, rank in hits]
+
+
+def _more_matches_than(session: Session, fts_query: str, count: int) -> bool:
+    fts = table(SQLITE_FTS_TABLE, column("rowid"))
+    fts_name = literal_column(SQLITE_FTS_TABLE)
+    first = (
+        select(fts.c.rowid)
+        .select_from(fts)
+        .where(fts_name.op("MATCH")(bindparam("fts_query", fts_query)))
+        .limit(count + 1)
+        .subquery()
+    )
+    return session.scalar(select(func.count()).select_from(first)) > count
+
+
+def _sqlite_ranked(session: Session, team_id, channel_id, fts_query, limit, *, capped) -> list[tuple[int, float]]:
+    fts = table(SQLITE_FTS_TABLE, column("rowid"))
+    fts_name = literal_column(SQLITE_FTS_TABLE)
+    relevance = (-func.bm25(fts_name, 2.0, 1.0)).label("relevance")  # bm25: lower is better
+    matches = (
+        select(fts.c.rowid, relevance)
+        .select_from(fts)
+        .where(fts_name.op("MATCH")(bindparam("fts_query", fts_query)))
+        .order_by(fts.c.rowid.desc())  # FTS5 walks its doclists newest first and stops at the limit
+        .limit(MAX_RANKED)
+    )
+    if capped:
+        newest = matches.subquery("newest")
+        matches = select(newest.c.rowid, newest.c.relevance).order_by(newest.c.relevance.desc()).limit(CANDIDATES)
+    candidates = matches.subquery("candidates")
+    rank = _boosted(candidates.c.relevance)
+    statement = (
+        select(KnowledgeItem.id, rank)
+        .select_from(candidates)
+        .join(KnowledgeItem, KnowledgeItem.id == candidates.c.rowid)
         .where(visible_to(team_id, channel_id))
         .order_by(rank.desc(), KnowledgeItem.created_at.desc(), KnowledgeItem.id.desc())
         .limit(limit)
     )
-    return [Hit(item_id, float(rank), _clean(snippet)) for item_id, rank, snippet in session.execute(statement)]
+    return [(item_id, float(rank)) for item_id, rank in session.execute(statement)]
 
 
 def _search_postgresql(session: Session, team_id, channel_id, words, limit, *, match_all) -> list[Hit]:
     config = literal_column("'english'::regconfig")
     tsquery = func.to_tsquery(config, bindparam("tsquery", _tsquery(words, match_all)))
     vector = literal_column(f"{KnowledgeItem.__tablename__}.{PG_SEARCH_COLUMN}")
-    rank = _boosted(func.ts_rank_cd(vector, tsquery))
-    best = (
-        select(KnowledgeItem.id, KnowledgeItem.text, KnowledgeItem.created_at, rank)
+    # The privacy filter is on the same table here, so the caps are taken after it.
+    newest = (
+        select(KnowledgeItem.id, vector.label("vector"))
         .where(vector.op("@@")(tsquery))
         .where(visible_to(team_id, channel_id))
+        .order_by(KnowledgeItem.id.desc())
+        .limit(MAX_RANKED)
+        .subquery("newest")
+    )
+    relevance = func.ts_rank_cd(newest.c.vector, tsquery).label("relevance")
+    candidates = (
+        select(newest.c.id, relevance)
+        .order_by(relevance.desc())
+        .limit(CANDIDATES)
+        .subquery("candidates")
+    )
+    rank = _boosted(candidates.c.relevance)
+    best = (
+        select(KnowledgeItem.id, KnowledgeItem.text, KnowledgeItem.created_at, rank)
+        .select_from(candidates)
+        .join(KnowledgeItem, KnowledgeItem.id == candidates.c.id)
         .order_by(rank.desc(), KnowledgeItem.created_at.desc(), KnowledgeItem.id.desc())
         .limit(limit)
         .subquery()

@@ -1,0 +1,1 @@
+"""peerbot's benchmarks: `python -m bench [--quick]` (see bench/README.md)."""

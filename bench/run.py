@@ -1,0 +1,164 @@
+"""Run every benchmark, print the tables and write docs/performance.md.
+
+    python -m bench            the full run (about 15 minutes on 2 cores)
+    python -m bench --quick    a smoke run with tiny sizes"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+from bench import ack, ingest, pg, search, slack
+from bench.corpus import vocabulary
+from bench.report import Table, document
+from bench.slack import ROOT, start_baseline, start_peerbot, start_world
+from peerbot.cli import WORKER_THREADS
+
+ANALYSIS_MARK = "<!-- analysis: everything below this line is kept when the benchmarks are run again -->"
+
+
+@dataclass(frozen=True)
+class Sizes:
+    ack: dict[int, int]
+    ack_time_limit: float
+    ingest_events: int
+    ingest_messages: int
+    ingest_timeout: float
+    search_sizes: tuple[int, ...]
+    search_reps: int
+    like_reps: Callable[[int], int]
+
+
+FULL = Sizes({1: 150, 10: 400, 50: 800}, 30.0, 10_000, 400, 600.0, (10_000, 100_000, 1_000_000), 4,
+             lambda size: 1 if size >= 1_000_000 else 3)
+QUICK = Sizes({1: 5, 10: 20, 50: 50}, 10.0, 200, 20, 60.0, (1_000, 3_000), 2, lambda size: 1)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: checks the harness runs")
+    parser.add_argument("--databases", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
+    parser.add_argument("--pg-url", help="an admin URL of a PostgreSQL server to create bench_* databases in "
+                                         "(default: start a throwaway server, or skip PostgreSQL if none is installed)")
+    parser.add_argument("--only", default="ack,ingest,search", help="comma-separated: ack, ingest, search")
+    parser.add_argument("--output", default=str(ROOT / "docs" / "performance.md"))
+    args = parser.parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    if args.quick:
+        slack.SETTLE_QUIET = 0.25
+    wanted = set(args.only.split(","))
+    databases = [d for d in args.databases.split(",") if d]
+    started = time.perf_counter()
+    notes: list[str] = []
+    with ExitStack() as stack:
+        scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="peerbot-bench."))
+        pg_admin, pg_version = None, None
+        if "postgresql" in databases:
+            try:
+                pg_admin = stack.enter_context(pg.server(args.pg_url))
+                pg_version = pg.version(pg_admin)
+            except pg.NoPostgres as why:
+                databases.remove("postgresql")
+                notes.append(f"PostgreSQL skipped: {why}.")
+                print(f"bench: PostgreSQL skipped: {why}", file=sys.stderr)
+
+        @contextmanager
+        def fresh(database: str, name: str) -> Iterator[str]:
+            if database == "sqlite":
+                path = Path(scratch) / f"{name}.db"
+                yield f"sqlite:///{path}"
+            else:
+                with pg.database(pg_admin, name) as url:
+                    yield url
+
+        tables = _slack_benchmarks(databases, fresh, sizes, wanted) if wanted & {"ack", "ingest"} else []
+        if "search" in wanted:
+            tables.append(_search_benchmark(databases, fresh, sizes))
+    if notes:
+        tables[-1].notes.extend(notes) if tables else None
+    elapsed = time.perf_counter() - started
+    for table in tables:
+        print(table.text())
+    _write(Path(args.output), tables, "quick" if args.quick else "full", pg_version, elapsed)
+    print(f"bench: wrote {args.output} in {elapsed / 60:.1f} min")
+    return 0
+
+
+def _slack_benchmarks(databases, fresh, sizes: Sizes, wanted: set[str]) -> list[Table]:
+    vocab = vocabulary()
+    acks: dict[str, list[ack.AckRun]] = {}
+    ingests: dict[str, ingest.IngestResult] = {}
+    memory = Table("Memory: peak RSS (VmHWM) after all the load above", [
+        "database", "peerbot MB", "baseline MB", "ratio", "target < 200 MB"])
+    for database in databases:
+        print(f"bench: acks and ingest on {database}…", file=sys.stderr)
+        with fresh(database, "app") as url, fresh(database, "raw") as raw_url:
+            world = start_world()
+            peerbot = start_peerbot(world, url, pg.free_port())
+            baseline = start_baseline(world, pg.free_port())
+            try:
+                if "ack" in wanted:
+                    requests = ack.Requests(world, vocab)
+                    acks[database] = ack.measure(world, peerbot, baseline, requests, sizes=sizes.ack,
+                                                 time_limit=sizes.ack_time_limit)
+                    acks[database].append(ack.measure_saturated(world, peerbot, baseline, requests, WORKER_THREADS))
+                if "ingest" in wanted:
+                    ingests[database] = ingest.measure(world, peerbot, baseline, url, raw_url,
+                                                       events=sizes.ingest_events, messages=sizes.ingest_messages,
+                                                       timeout=sizes.ingest_timeout)
+                ours, base = peerbot.peak_rss_mb(), baseline.peak_rss_mb()
+                memory.add(database, f"{ours:.0f}", f"{base:.0f}", f"{ours / base:.2f}x",
+                           "met" if ours < 200 else "MISSED")
+            finally:
+                peerbot.stop()
+                baseline.stop()
+                world.slack.stop()
+    tables = []
+    if acks:
+        tables.append(ack.table(acks))
+    if ingests:
+        tables.append(ingest.table(ingests))
+    memory.notes.append("The peerbot process ran every request above (the ack runs and the ingest); the baseline "
+                        "acked the same number of requests.")
+    tables.append(memory)
+    return tables
+
+
+def _search_benchmark(databases, fresh, sizes: Sizes) -> Table:
+    vocab = vocabulary()
+    qs = search.queries(vocab)
+    results, load_seconds = {}, {}
+    for database in databases:
+        with fresh(database, "search") as url:
+            corpus = search.Corpus(url, vocab)
+            try:
+                for size in sizes.search_sizes:
+                    print(f"bench: search on {database} at {size:,} items…", file=sys.stderr)
+                    corpus.grow_to(size)
+                    results[(database, size)] = search.measure(corpus, qs, reps=sizes.search_reps,
+                                                               like_reps=sizes.like_reps(size))
+                load_seconds[database] = corpus.load_seconds
+            finally:
+                corpus.close()
+    return search.table(results, load_seconds)
+
+
+def _write(path: Path, tables: list[Table], mode: str, pg_version: str | None, elapsed: float) -> None:
+    analysis = ""
+    if path.exists() and ANALYSIS_MARK in path.read_text():
+        analysis = path.read_text().split(ANALYSIS_MARK, 1)[1].lstrip("\n")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = document(tables, mode=mode, postgres=pg_version, elapsed=elapsed, analysis="")
+    path.write_text(text.rstrip("\n") + "\n\n" + ANALYSIS_MARK + "\n\n" + analysis)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

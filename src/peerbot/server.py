@@ -7,21 +7,29 @@ import json
 import logging
 import signal
 import threading
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 from urllib.parse import parse_qsl
 
 from slack_bolt import App, BoltRequest
 from slack_bolt.request.internals import build_context
 from slack_bolt.context import BoltContext
+from slack_sdk.errors import SlackApiError
 from waitress.server import create_server
 
+from peerbot.config import ConfigError
 from peerbot.deps import Deps
+
+if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 logger = logging.getLogger("peerbot")
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 REQUEST_THREADS = 32
+SOCKET_RETRY_SECONDS = 5.0
+# Slack answers these to apps.connections.open when the app-level token itself is wrong.
+APP_TOKEN_ERRORS = {"invalid_auth", "not_authed", "not_allowed_token_type", "token_revoked", "account_inactive"}
 MAX_BODY_BYTES = 1_000_000
 
 
@@ -60,14 +68,16 @@ def _is_form_without_payload(raw_body: str) -> bool:
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
 
 
-def build_wsgi_app(app: App, deps: Deps, health_extra: Callable[[], dict] | None = None) -> WsgiApp:
-    """Route Slack's POSTs to Bolt and answer /healthz."""
+def build_wsgi_app(app: App, deps: Deps, health_extra: Callable[[], dict] | None = None, *,
+                   events: bool = True) -> WsgiApp:
+    """Route Slack's POSTs to Bolt and answer /healthz. In Socket Mode (`events=False`) Slack
+    sends nothing over HTTP and there may be no signing secret: /slack/events does not exist."""
 
     def wsgi(environ: dict, start_response: Callable) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
             return _health(deps, health_extra, start_response)
-        if path == EVENTS_PATH and method == "POST":
+        if events and path == EVENTS_PATH and method == "POST":
             return _dispatch(app, environ, start_response)
         return _reply(start_response, 404, {"error": "not found"})
 
@@ -125,6 +135,46 @@ class HttpServer:
         self._server.close()
 
 
+def socket_mode_handler(app: App, app_token: str) -> "SocketModeHandler":
+    """Bolt's Socket Mode handler (slack_sdk's builtin client). It calls apps.connections.open
+    through app.client, so SLACK_API_URL applies to it too; it reconnects on its own after a
+    `disconnect` from Slack or a dropped connection."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    return SocketModeHandler(app, app_token=app_token, logger=logger)
+
+
+def connect_socket_mode(handler: "SocketModeHandler", stopped: threading.Event,
+                        retry_every: float = SOCKET_RETRY_SECONDS) -> None:
+    """Open the first Socket Mode connection (the handler reconnects by itself after that).
+    A token Slack rejects stops start-up with one line; if Slack is merely unreachable, keep
+    trying in the background while /healthz answers 503."""
+    try:
+        handler.connect()
+        return
+    except SlackApiError as error:
+        code = error.response.get("error")
+        if code in APP_TOKEN_ERRORS:
+            raise ConfigError(f"SLACK_APP_TOKEN was rejected by Slack ({code})") from None
+        logger.warning("could not open a Socket Mode connection (%s); retrying every %ss", code, retry_every)
+    except OSError as error:
+        logger.warning("could not reach Slack for Socket Mode (%s); retrying every %ss", error, retry_every)
+
+    def keep_trying() -> None:
+        while not stopped.wait(retry_every) and not handler.client.is_connected():
+            try:
+                handler.client.connect_to_new_endpoint(force=True)  # a fresh ticket each time
+            except (SlackApiError, OSError) as error:
+                logger.warning("Socket Mode connection failed again (%s)", error)
+
+    threading.Thread(target=keep_trying, name="peerbot-socket-connect", daemon=True).start()
+
+
+def socket_health(handler: "SocketModeHandler") -> Callable[[], dict]:
+    """The /healthz part for Socket Mode: 503 while the WebSocket is down."""
+    return lambda: {"socket": "connected" if handler.client.is_connected() else "disconnected"}
+
+
 def stop_on_sigterm(stop: Callable[[], None]) -> None:
     """Turn SIGTERM (docker stop, Kubernetes) into an orderly shutdown."""
 
@@ -146,11 +196,9 @@ def serve(deps: Deps, *, socket_mode: bool) -> None:
     handler = None
     health_extra = None
     if socket_mode:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-        handler = SocketModeHandler(app, app_token=deps.settings.app_token)
-        health_extra = lambda: {"socket": "connected" if handler.client.is_connected() else "disconnected"}  # noqa: E731
-    server = HttpServer(build_wsgi_app(app, deps, health_extra), port=deps.settings.port)
+        handler = socket_mode_handler(app, deps.settings.app_token)
+        health_extra = socket_health(handler)
+    server = HttpServer(build_wsgi_app(app, deps, health_extra, events=not socket_mode), port=deps.settings.port)
 
     def stop() -> None:
         # Raised in the main thread: waitress leaves its loop and drains its
@@ -158,18 +206,20 @@ def serve(deps: Deps, *, socket_mode: bool) -> None:
         raise SystemExit(0)
 
     stop_on_sigterm(stop)
+    stopped = threading.Event()
     try:
         if scheduler is not None:
             scheduler.start()
         if handler is not None:
-            handler.connect()
-            logger.info("connected to Slack over Socket Mode; /healthz on port %s", server.port)
+            connect_socket_mode(handler, stopped)
+            logger.info("serving Slack over Socket Mode; /healthz on port %s", server.port)
         else:
             logger.info("listening for Slack on port %s at %s", server.port, EVENTS_PATH)
         server.serve_forever()
     finally:
+        stopped.set()
         if handler is not None:
-            handler.close()
+            handler.close()  # stop receiving first; Slack retries any event not yet acked
         if scheduler is not None:
             scheduler.shutdown(wait=False)
         server.close()

@@ -1,4 +1,9 @@
-"""End-to-end: the real app, served over real HTTP, against the Slack sandbox."""
+"""End-to-end: the real app against the Slack sandbox, over both transports.
+
+`world` is parametrised: every journey runs once over HTTP (signed POSTs to
+/slack/events) and once over Socket Mode (envelopes on a WebSocket the app
+opened). Tests that are about HTTP itself (signatures, form bodies, /healthz
+over HTTP) take `http_world` instead and run once."""
 
 from __future__ import annotations
 
@@ -16,10 +21,12 @@ from peerbot.cli import build_deps
 from peerbot.config import Settings
 from peerbot.deps import Deps
 from peerbot.sandbox import Sandbox
-from peerbot.server import HttpServer, build_wsgi_app
+from peerbot.server import HttpServer, build_wsgi_app, socket_health, socket_mode_handler
 
 SECRET = "e2e-signing-secret"
 BOT_TOKEN = "xoxb-e2e-token"
+APP_TOKEN = "xapp-1-A0PEERBOT-1-e2e"
+TRANSPORTS = ["http", "socket"]
 MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
 
 
@@ -71,31 +78,61 @@ class World:
     general: str  # public: everyone and the bot
     secret: str  # private (with a C id): alice, bob and the bot
     random: str  # public, the bot is not a member
+    transport: str  # "http" | "socket"
+    health_url: str  # GET /healthz on the app's HTTP port
 
-    def settle(self) -> None:
+    def settle(self, timeout: float = 10.0) -> None:
         """Wait until all work after the acks is done."""
-        self.deps.executor.wait_idle()
+        self.deps.executor.wait_idle(timeout)
+
+
+@pytest.fixture(params=TRANSPORTS)
+def world(request, database_url, monkeypatch) -> World:
+    yield from _world(request.param, database_url, monkeypatch)
 
 
 @pytest.fixture
-def world(database_url) -> World:
+def http_world(database_url, monkeypatch) -> World:
+    """For tests about HTTP itself: signatures, form bodies, the Request URL."""
+    yield from _world("http", database_url, monkeypatch)
+
+
+@pytest.fixture
+def socket_world(database_url, monkeypatch) -> World:
+    """For tests about Socket Mode itself: reconnects, envelopes, the socket in /healthz."""
+    yield from _world("socket", database_url, monkeypatch)
+
+
+def _world(transport: str, database_url: str, monkeypatch):
+    # slack_sdk's WebClient and Socket Mode client read these and ignore NO_PROXY.
+    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
     slack = Sandbox(
         signing_secret=SECRET,
         bot_token=BOT_TOKEN,
+        app_token=APP_TOKEN,
+        transport=transport,
         events=manifest()["settings"]["event_subscriptions"]["bot_events"],
     ).start()
-    settings = Settings.from_env(
-        {
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": slack.api_url,
-            "DATABASE_URL": database_url,
-        }
-    )
+    env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": slack.api_url, "DATABASE_URL": database_url}
+    if transport == "http":
+        settings = Settings.from_env({**env, "SLACK_SIGNING_SECRET": SECRET})
+    else:  # Socket Mode needs no signing secret: nothing comes over HTTP
+        settings = Settings.from_env({**env, "SLACK_APP_TOKEN": APP_TOKEN}, http=False)
     deps = build_deps(settings)
     deps.executor = TrackingExecutor(max_workers=8, thread_name_prefix="peerbot-work")
-    server = HttpServer(build_wsgi_app(create_app(deps), deps), host="127.0.0.1", port=0).start_in_thread()
-    slack.request_url = f"http://127.0.0.1:{server.port}/slack/events"
+    app = create_app(deps)
+    handler = health_extra = None
+    if transport == "socket":  # wired as server.serve() wires it
+        handler = socket_mode_handler(app, APP_TOKEN)
+        health_extra = socket_health(handler)
+    wsgi = build_wsgi_app(app, deps, health_extra, events=handler is None)
+    server = HttpServer(wsgi, host="127.0.0.1", port=0).start_in_thread()
+    if handler is None:
+        slack.request_url = f"http://127.0.0.1:{server.port}/slack/events"
+    else:
+        handler.connect()
+        slack.wait_for(slack.socket.open_links)
     alice = slack.add_user("alice", real_name="Alice Adams")
     bob = slack.add_user("bob", real_name="Bob Brown")
     carol = slack.add_user("carol", real_name="Carol Chen", is_admin=True)
@@ -108,8 +145,15 @@ def world(database_url) -> World:
         general=slack.add_channel("general", members=[alice, bob, carol]),
         secret=slack.add_channel("team-secret", private=True, members=[alice, bob]),
         random=slack.add_channel("random", members=[alice, bob, carol], bot_member=False),
+        transport=transport,
+        health_url=f"http://127.0.0.1:{server.port}/healthz",
     )
     yield world
+    if handler is not None:
+        # close() stops reconnecting at once, then waits for the client's reader, which polls
+        # with a 3 s receive timeout: let that finish in the background.
+        threading.Thread(target=handler.close, daemon=True).start()
+        slack.wait_for(lambda: handler.client.closed)
     server.close()
     deps.executor.shutdown(wait=True)
     slack.stop()

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -99,3 +100,77 @@ def test_db_upgrade_and_jobs(tmp_path, empty_database_url):
     assert ran.returncode == 0 and "forgot 0 processed event ids" in ran.stdout
     unknown = peerbot("jobs", "run", "nonsense", env=env)
     assert unknown.returncode == 2 and "jobs list" in unknown.stderr
+
+
+APP_TOKEN = "xapp-1-A0PEERBOT-1-cli"
+
+
+def socket_env(slack, database_url, **extra):
+    """No signing secret: Socket Mode needs none. No proxy: slack_sdk ignores NO_PROXY."""
+    env = base_env(SLACK_BOT_TOKEN=TOKEN, SLACK_API_URL=slack.api_url, DATABASE_URL=database_url,
+                   PORT=str(free_port()), PEERBOT_SCHEDULER="off", **extra)
+    return {k: v for k, v in env.items() if k.lower() not in ("http_proxy", "https_proxy")}
+
+
+def get_health(port):
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, json.load(error)
+
+
+def test_run_with_an_app_token_uses_socket_mode_and_closes_the_socket_on_sigterm(tmp_path, database_url):
+    with Sandbox(signing_secret="unused", bot_token=TOKEN, app_token=APP_TOKEN, transport="socket") as slack:
+        env = socket_env(slack, database_url, SLACK_APP_TOKEN=APP_TOKEN)
+        process = subprocess.Popen([sys.executable, "-m", "peerbot.cli", "run"], env=env, cwd=tmp_path,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            slack.wait_for(slack.socket.open_links, timeout=30)
+            alice = slack.add_user("alice")
+            general = slack.add_channel("general", members=[alice])
+            assert slack.command(alice, general, "/peerbot", "help").acked
+            assert slack.ephemerals(user=alice)
+            health = slack.wait_for(lambda: (h := get_health(env["PORT"]))[0] == 200 and h)
+            assert health == (200, {"database": "ok", "socket": "connected", "ok": True})
+            assert [c.method for c in slack.calls][:2] == ["auth.test", "apps.connections.open"]
+            process.send_signal(signal.SIGTERM)
+            output, _ = process.communicate(timeout=30)
+            slack.wait_for(lambda: not slack.socket.open_links())
+        finally:
+            process.kill()
+    assert process.returncode == 0
+    assert "stopped" in output and "Traceback" not in output
+    assert [c.method for c in slack.calls].count("apps.connections.open") == 1  # no reconnect on the way out
+
+
+def test_healthz_is_503_while_the_socket_is_down(tmp_path, database_url):
+    with Sandbox(signing_secret="unused", bot_token=TOKEN, app_token=APP_TOKEN, transport="socket") as slack:
+        env = socket_env(slack, database_url, SLACK_APP_TOKEN=APP_TOKEN)
+        process = subprocess.Popen([sys.executable, "-m", "peerbot.cli", "run"], env=env, cwd=tmp_path,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            slack.wait_for(slack.socket.open_links, timeout=30)
+            slack.socket.disable()  # Socket Mode switched off in the app config: reconnects are refused
+            status, body = slack.wait_for(lambda: (h := get_health(env["PORT"]))[0] == 503 and h, timeout=10)
+            assert body == {"database": "ok", "socket": "disconnected", "ok": False}
+            process.send_signal(signal.SIGTERM)
+            output, _ = process.communicate(timeout=30)
+        finally:
+            process.kill()
+    assert process.returncode == 0, output
+
+
+@pytest.mark.parametrize("app_token, message", [
+    ("xoxb-not-an-app-token", "SLACK_APP_TOKEN must be an app-level token"),
+    ("xapp-1-unknown", "SLACK_APP_TOKEN was rejected by Slack (invalid_auth)"),
+])
+def test_a_bad_app_token_stops_socket_mode_with_one_line(tmp_path, database_url, app_token, message):
+    with Sandbox(signing_secret="unused", bot_token=TOKEN, app_token=APP_TOKEN, transport="socket") as slack:
+        env = socket_env(slack, database_url, SLACK_APP_TOKEN=app_token)
+        result = subprocess.run([sys.executable, "-m", "peerbot.cli", "run"], env=env, cwd=tmp_path,
+                                capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    errors = [line for line in result.stderr.splitlines() if "configuration error" in line]
+    assert len(errors) == 1 and message in errors[0]
+    assert "Traceback" not in result.stderr

@@ -1,4 +1,6 @@
-"""Signed HTTP deliveries to the app's Request URL, with Slack's ack deadline and event retries."""
+"""Signed HTTP deliveries to the app's Request URL, with Slack's ack deadline and event retries.
+
+The records (Delivery, Attempt) are shared with Socket Mode (socket_mode.py)."""
 
 from __future__ import annotations
 
@@ -27,7 +29,9 @@ class Attempt:
     headers: dict[str, str] = field(default_factory=dict)  # response headers, lower-case names
     elapsed: float | None = None
     late: bool = False  # answered, but after the ack deadline: Slack has already given up
-    error: str | None = None  # "connection_failed" | "http_timeout" when there is no answer
+    # No answer: "connection_failed" | "http_timeout" over HTTP; "timeout" | "no_connection" over a socket
+    error: str | None = None
+    envelope: dict | None = None  # Socket Mode: the envelope sent (its status is 200 once acked)
     done: threading.Event = field(default_factory=threading.Event, repr=False)
 
     @property

@@ -41,7 +41,7 @@ def failure_reason(delivery: Delivery) -> str | None:
     first = delivery.first
     if first.ok:
         return None
-    if first.late or first.error == "http_timeout":
+    if first.late or first.error in ("http_timeout", "timeout"):
         return "operation_timeout"
     return "dispatch_failed" if first.error else "http_service_error"
 

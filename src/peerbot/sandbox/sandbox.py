@@ -14,6 +14,7 @@ from .delivery import Deliverer, Delivery
 from .people import People
 from .responses import Responses
 from .server import ApiCall, Fault, Faults, make_server
+from .socket_mode import SocketMode
 from .views import ViewsApi
 from .webapi import WebApi
 from .workspace import Workspace, is_top_level
@@ -30,8 +31,10 @@ class Sandbox(People):
                  bot_user_id: str = "U0PEERBOT", bot_id: str = "B0PEERBOT", app_id: str = "A0PEERBOT",
                  bot_name: str = "peerbot", ack_timeout: float = 3.0,
                  retry_delays: tuple[float, ...] = (0.2, 0.5, 1.0),
-                 events: Iterable[str] | None = None, channel_burst: int = 30):
+                 events: Iterable[str] | None = None, channel_burst: int = 30, transport: str = "http"):
         self.bot_token, self.app_token = bot_token, app_token
+        # "http": signed POSTs to request_url; "socket": envelopes over the app's Socket Mode connections
+        self.transport = transport
         self.events = set(events) if events is not None else None
         self.channel_burst = channel_burst
         self.request_url: str | None = None
@@ -43,6 +46,7 @@ class Sandbox(People):
         self.deliverer = Deliverer(signing_secret=signing_secret, ack_timeout=ack_timeout,
                                    retry_delays=tuple(retry_delays))
         self.views_api, self.responses = ViewsApi(self), Responses(self)
+        self.socket = SocketMode(self)
         self.methods = {**WebApi(self).methods, **self.views_api.methods}
         self.deliveries: list[Delivery] = []
         self._calls: list[ApiCall] = []
@@ -54,6 +58,7 @@ class Sandbox(People):
 
     def start(self) -> "Sandbox":
         self._server = make_server(self)
+        self.socket.start()
         threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
         threading.Thread(target=self._drain_outbox, daemon=True).start()
         return self
@@ -61,6 +66,7 @@ class Sandbox(People):
     def stop(self) -> None:
         self.deliverer.stopped.set()
         self._outbox.put(None)
+        self.socket.stop()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -119,6 +125,10 @@ class Sandbox(People):
     def dm_channel(self, user_id: str) -> str:
         with self.ws.lock:
             return self.ws.bot_dm(user_id)
+
+    def request_refresh(self, *, warning: bool = False) -> int:
+        """Socket Mode: ask the app's connections to reconnect (``refresh_requested``)."""
+        return self.socket.request_refresh(warning=warning)
 
     def set_bot_member(self, channel_id: str, is_member: bool) -> None:
         with self.ws.lock:
@@ -192,6 +202,12 @@ class Sandbox(People):
         with self.ws.lock:
             self._faults.add(method, fault, times)
 
+    def slow_next(self, method: str, times: int = 1, *, delay: float) -> None:
+        """The next `times` calls to `method` succeed, but only after `delay` seconds."""
+        fault = Fault(timeout=False, hang=delay, slow=True)
+        with self.ws.lock:
+            self._faults.add(method, fault, times)
+
     # ---- deliveries --------------------------------------------------------------------------
 
     def emit(self, event: dict) -> None:
@@ -203,7 +219,7 @@ class Sandbox(People):
             self._deliver_if_subscribed(event)
 
     def _deliver_if_subscribed(self, event: dict) -> Delivery | None:
-        if self.request_url is None or not self._wants(event):
+        if (self.transport == "http" and self.request_url is None) or not self._wants(event):
             return None
         return self.deliver_event(event)
 
@@ -231,6 +247,10 @@ class Sandbox(People):
                           signature=signature, timestamp=timestamp)
 
     def _send(self, delivery: Delivery, content_type: str, *, retry: bool, **signing: Any) -> Delivery:
+        if self.transport == "socket":  # nothing goes to the Request URL, nothing is signed
+            return self.socket.deliver(delivery, retry=retry)
+        if self.transport != "http":
+            raise ValueError(f"transport must be 'http' or 'socket', not {self.transport!r}")
         if self.request_url is None:
             raise RuntimeError("set sandbox.request_url before delivering anything")
         with self.ws.lock:

@@ -7,7 +7,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import parse_qsl, urlsplit
 
 from .webapi import REQUIRED, SlackError
@@ -32,8 +32,13 @@ class Fault:
     error: str | None = None
     timeout: bool = False
     hang: float = 2.0
+    slow: bool = False  # answer normally, but only after `hang` seconds
 
-    def answer(self) -> tuple[int, dict, dict | None]:
+    def answer(self) -> tuple[int, dict, dict | None] | None:
+        """The faulty answer, or None to run the method normally."""
+        if self.slow:
+            time.sleep(self.hang)
+            return None
         if self.timeout:
             time.sleep(self.hang)
             return 0, {}, None  # drop the connection without an answer
@@ -81,12 +86,16 @@ def _run(sb: "Sandbox", method: str, args: dict, token: str | None) -> tuple[int
         return e.status, e.headers, {"ok": False, "error": e.error, **e.extra}
 
 
-def handle_api(sb: "Sandbox", method: str, args: dict, token: str | None) -> tuple[int, dict, dict | None]:
+def handle_api(sb: "Sandbox", method: str, args: dict, token: str | None,
+               run: Callable[[], tuple[int, dict, dict]] | None = None) -> tuple[int, dict, dict | None]:
     call = ApiCall(method, dict(args), token)
     with sb.ws.lock:
         sb._calls.append(call)
         fault = sb._faults.take(method)
-    status, headers, response = fault.answer() if fault else _run(sb, method, args, token)
+    answer = fault.answer() if fault else None
+    if answer is None:
+        answer = run() if run else _run(sb, method, args, token)
+    status, headers, response = answer
     call.status, call.response = status, response
     return status, headers, response
 
@@ -122,7 +131,15 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             return self._send(200, {}, {"ok": False, "error": "invalid_json"})
         sb = self.server.sandbox
-        if url.path.startswith("/api/"):
+        if url.path == "/api/apps.connections.open":  # Socket Mode: the app-level token, header only
+            auth = self.headers.get("Authorization", "")
+            in_params = "token" in args
+            token = auth[7:] if auth.startswith("Bearer ") else args.pop("token", None)
+            args.pop("token", None)
+            status, headers, response = handle_api(
+                sb, "apps.connections.open", args, token,
+                run=lambda: sb.socket.open_connection(self.command, auth, in_params))
+        elif url.path.startswith("/api/"):
             auth = self.headers.get("Authorization", "")
             token = auth[7:] if auth.startswith("Bearer ") else args.pop("token", None)
             args.pop("token", None)

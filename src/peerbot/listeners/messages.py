@@ -64,18 +64,26 @@ def register(app: App, deps: Deps) -> None:
             flow.accept_by_reaction(body["team_id"], item["channel"], item["ts"], event["user"])
 
     def save_reacted(client: WebClient, team_id: str, channel_id: str, ts: str, user_id: str) -> None:
-        message = fetch_message(client, channel_id, ts)
-        if message is None:
-            return
         now = deps.clock()
         is_public = privacy_of(client, deps.db, team_id, channel_id, now) == PUBLIC
-        link = permalink(client, channel_id, ts)
+        with deps.db.read() as session:
+            known = knowledge.find(session, team_id=team_id, channel_id=channel_id, message_ts=ts)
+        if known is not None:
+            # Already saved by someone else: only this person's save is new,
+            # so Slack need not be asked for the message again.
+            text, author_id, link = known.text, known.author_id, known.permalink
+        else:
+            message = fetch_message(client, channel_id, ts)
+            if message is None:
+                return
+            text, author_id = unescape(message.get("text", "")), message.get("user")
+            link = permalink(client, channel_id, ts)
         with deps.db.begin() as session:
             result = knowledge.save(
                 session,
                 knowledge.MessageToSave(
                     team_id=team_id, channel_id=channel_id, message_ts=ts, is_public=is_public,
-                    text=unescape(message.get("text", "")), author_id=message.get("user"), permalink=link,
+                    text=text, author_id=author_id, permalink=link,
                 ),
                 saved_by=user_id, via="reaction", now=now,
             )

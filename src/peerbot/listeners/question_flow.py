@@ -54,10 +54,12 @@ class QuestionFlow:
         if not topic:
             # `/ask [python] how do I ...` names the topic inline.
             topic, text = experts.split_inline_topic(text)
-        with self.db.begin() as session:
-            if not topic:
-                # Otherwise a known topic the question mentions, if any.
+        if not topic:
+            # Otherwise a known topic the question mentions, if any (read
+            # before the write transaction, which holds SQLite's write lock).
+            with self.db.read() as session:
                 topic = experts.detect_topic(text, topics.names(session, team_id, limit=1000))
+        with self.db.begin() as session:
             topic_row = topics.get_or_create(session, team_id, topic, now) if topic else None
             question, created = questions.ask(
                 session, team_id=team_id, channel_id=channel_id, asker_id=asker_id, text=text,

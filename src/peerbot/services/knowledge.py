@@ -245,6 +245,11 @@ def _item_id(session: Session, team_id: str, channel_id: str, message_ts: str) -
     return session.scalar(select(KnowledgeItem.id).where(*_key(team_id, channel_id, message_ts)))
 
 
+def find(session: Session, *, team_id: str, channel_id: str, message_ts: str) -> KnowledgeItem | None:
+    """The saved copy of a Slack message, if there is one."""
+    return _load(session, team_id, channel_id, message_ts)
+
+
 def _load(session: Session, team_id: str, channel_id: str, message_ts: str) -> KnowledgeItem | None:
     return session.scalar(select(KnowledgeItem).where(*_key(team_id, channel_id, message_ts)))
 

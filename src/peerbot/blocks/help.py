@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from peerbot.blocks.text import message
+from peerbot.blocks.text import escape, message
 
 COMMANDS = [
     ("/ask [question]", "Ask the channel a question (no text opens a form; you can ask anonymously). "
@@ -15,7 +15,7 @@ COMMANDS = [
     ("/peerbot settings", "Times, time zone and emoji for this channel."),
     ("/peerbot stats [7d] [workspace]", "Questions, answers, helpers and knowledge gaps, at a glance."),
     ("/peerbot buddies|mentoring|circles|talks on|off|settings", "Peer programmes for this channel."),
-    ("/peerbot dashboard", "A login link to the L&D dashboard."),
+    ("/peerbot dashboard [grant|revoke @user]", "A login link to the L&D dashboard; admins grant access."),
     ("/peerbot help", "This help."),
 ]
 
@@ -33,3 +33,55 @@ def help_message(preamble: str | None = None) -> dict:
     if preamble:
         text = f"{preamble}\n\n{text}"
     return message(text)
+
+
+# ---- /peerbot dashboard ------------------------------------------------------------------------
+
+DASHBOARD_USAGE = ("Usage: `/peerbot dashboard` sends you a login link to the L&D dashboard; admins can "
+                   "`/peerbot dashboard grant @someone` or `/peerbot dashboard revoke @someone`.")
+
+
+def dashboard_not_configured() -> dict:
+    return message("The dashboard isn't set up yet: whoever runs peerbot needs to set `PEERBOT_PUBLIC_URL` "
+                   "to the address people reach peerbot at (for example `https://peerbot.example.com`) "
+                   "and restart it. Then `/peerbot dashboard` sends you a login link.")
+
+
+def dashboard_link_message(url: str, minutes: int) -> dict:
+    """The DM with a one-time login link (the url is ours, never user text)."""
+    return message(f"Here is your login link to the peerbot dashboard: <{url}|Open the dashboard>\n"
+                   f"It works once, for the next {minutes} minutes, and only for you. "
+                   "Don't forward it; run `/peerbot dashboard` again for a new one.")
+
+
+def dashboard_link_sent(minutes: int) -> dict:
+    return message(f"I've sent you a login link in a direct message. It works once, for {minutes} minutes.")
+
+
+def dashboard_refused() -> dict:
+    return message("Sorry, the dashboard is for workspace admins and owners, and for people they give access "
+                   "to. An admin can let you in with `/peerbot dashboard grant @you`.")
+
+
+def dashboard_admins_only() -> dict:
+    return message("Only workspace admins and owners can grant or revoke dashboard access.")
+
+
+def dashboard_no_such_user(who: str) -> dict:
+    return message(f"I can't find `{escape(who)}` in this workspace. Mention them like `@name`.")
+
+
+def dashboard_granted(user_id: str, new: bool) -> dict:
+    if not new:
+        return message(f"<@{user_id}> already has access to the dashboard.")
+    return message(f"<@{user_id}> can now open the dashboard with `/peerbot dashboard`.")
+
+
+def dashboard_revoked(user_id: str, had: bool) -> dict:
+    if not had:
+        return message(f"<@{user_id}> had no access granted, so there was nothing to revoke.")
+    return message(f"<@{user_id}> no longer has access to the dashboard; their open sessions have ended.")
+
+
+def dashboard_cannot_grant(user_id: str, why: str) -> dict:
+    return message(f"<@{user_id}> {why}")

@@ -24,3 +24,14 @@ SAVE_MODAL = "save_to_kb_modal"
 
 # Experts: the asker's escalation DM ("close" reuses QUESTION_CLOSE)
 ESCALATION_KEEP_WAITING = "escalation_keep_waiting"
+
+# Channel subscriptions: the /peerbot settings modal and its inputs (block id = action id)
+SETTINGS_MODAL = "channel_settings_modal"
+SETTINGS_TIMEZONE = "settings_timezone"
+SETTINGS_DIGEST_DAY = "settings_digest_day"
+SETTINGS_DIGEST_TIME = "settings_digest_time"
+SETTINGS_PROMPT_TIME = "settings_prompt_time"
+SETTINGS_WORKDAYS = "settings_workdays"
+SETTINGS_SAVE_EMOJI = "settings_save_emoji"
+SETTINGS_ACCEPT_EMOJI = "settings_accept_emoji"
+SETTINGS_ESCALATION_HOURS = "settings_escalation_hours"

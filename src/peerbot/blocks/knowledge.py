@@ -6,11 +6,11 @@ user text can never ping @channel, mention anyone or forge a link."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
 from peerbot.blocks import ids
+from peerbot.blocks.forms import MAX_TOPIC_LENGTH, channel_input, modal, topic_input
 from peerbot.blocks.text import SECTION_TEXT_LIMIT, escape, mrkdwn, plain, section, truncate
 
 MAX_RESULTS = 5
@@ -20,7 +20,6 @@ QUERY_CHARS = 100
 MESSAGE_PREVIEW_CHARS = 2500
 MAX_TITLE_LENGTH = 150
 MAX_TIP_LENGTH = 3000
-MAX_TOPIC_LENGTH = 80
 
 TIP_USAGE = (
     "Share what you know with `/tip your tip`, for example "
@@ -158,21 +157,6 @@ def tip_failed(hint: str, text: str) -> dict:
     }
 
 
-def _topic_input() -> dict:
-    return {
-        "type": "input",
-        "block_id": "topic",
-        "optional": True,
-        "label": plain("Topic"),
-        "element": {
-            "type": "plain_text_input",
-            "action_id": "topic",
-            "placeholder": plain("e.g. python, onboarding, expenses"),
-            "max_length": MAX_TOPIC_LENGTH,
-        },
-    }
-
-
 def tip_modal(channel_id: str | None) -> dict:
     """The tip form. Opened from App Home there is no channel yet, so it asks for one."""
     blocks = [
@@ -188,29 +172,11 @@ def tip_modal(channel_id: str | None) -> dict:
                 "placeholder": plain("Something that saved you time, that colleagues should know"),
             },
         },
-        _topic_input(),
+        topic_input(),
     ]
     if channel_id is None:
-        blocks.insert(0, {
-            "type": "input",
-            "block_id": "channel",
-            "label": plain("Share in"),
-            "element": {
-                "type": "conversations_select",
-                "action_id": "channel",
-                "default_to_current_conversation": True,
-                "filter": {"include": ["public", "private"], "exclude_bot_users": True},
-            },
-        })
-    return {
-        "type": "modal",
-        "callback_id": ids.TIP_MODAL,
-        "private_metadata": json.dumps({"channel": channel_id}),
-        "title": plain("Share a tip"),
-        "submit": plain("Share"),
-        "close": plain("Cancel"),
-        "blocks": blocks,
-    }
+        blocks.insert(0, channel_input("Share in"))
+    return modal(ids.TIP_MODAL, "Share a tip", "Share", blocks, {"channel": channel_id})
 
 
 # ---- saving a message --------------------------------------------------------------------------
@@ -240,20 +206,14 @@ def save_modal(*, channel_id: str, message_ts: str, author_id: str | None, text:
     }
     if title.strip():
         title_element["initial_value"] = truncate(title.strip(), MAX_TITLE_LENGTH)
-    return {
-        "type": "modal",
-        "callback_id": ids.SAVE_MODAL,
-        "private_metadata": json.dumps({"channel": channel_id, "ts": message_ts, "author": author_id}),
-        "title": plain("Save to knowledge base"),
-        "submit": plain("Save"),
-        "close": plain("Cancel"),
-        "blocks": [
-            section(f"*Message from {who}:*\n{quoted}"),
-            {"type": "input", "block_id": "title", "label": plain("Title"), "element": title_element,
-             "hint": plain("What people will see in search results.")},
-            _topic_input(),
-        ],
-    }
+    blocks = [
+        section(f"*Message from {who}:*\n{quoted}"),
+        {"type": "input", "block_id": "title", "label": plain("Title"), "element": title_element,
+         "hint": plain("What people will see in search results.")},
+        topic_input(),
+    ]
+    metadata = {"channel": channel_id, "ts": message_ts, "author": author_id}
+    return modal(ids.SAVE_MODAL, "Save to knowledge base", "Save", blocks, metadata)
 
 
 def saved_notice(title: str, score: int, *, counted: bool) -> str:

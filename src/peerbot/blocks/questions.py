@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from peerbot.blocks import ids
+from peerbot.blocks.forms import channel_input, modal, topic_input
 from peerbot.blocks.text import escape, mrkdwn, plain, section, truncate
 
 
@@ -97,35 +97,19 @@ def similar_found(suggestions: list[Suggestion], question_id: int) -> dict:
 
 
 def ask_modal(channel_id: str | None, topics: list[str], *, initial_text: str = "") -> dict:
-    """The ask form. Opened from a shortcut or App Home there is no channel
-    yet, so the form asks for one."""
-    topic_element: dict = {
+    """The ask form; with no channel (a shortcut, App Home) it asks for one."""
+    question = {
         "type": "plain_text_input",
-        "action_id": "topic",
-        "placeholder": plain("e.g. python, onboarding, expenses"),
-        "max_length": 80,
+        "action_id": "question",
+        "multiline": True,
+        "max_length": 3000,
     }
+    if initial_text:
+        question["initial_value"] = initial_text
+    hint = "Known topics: " + ", ".join(topics[:20]) if topics else "Helps route it to experts."
     blocks = [
-        {
-            "type": "input",
-            "block_id": "question",
-            "label": plain("Your question"),
-            "element": {
-                "type": "plain_text_input",
-                "action_id": "question",
-                "multiline": True,
-                "max_length": 3000,
-                "initial_value": initial_text,
-            },
-        },
-        {
-            "type": "input",
-            "block_id": "topic",
-            "optional": True,
-            "label": plain("Topic"),
-            "hint": plain("Known topics: " + ", ".join(topics[:20])) if topics else plain("Helps route it to experts."),
-            "element": topic_element,
-        },
+        {"type": "input", "block_id": "question", "label": plain("Your question"), "element": question},
+        topic_input(hint),
         {
             "type": "input",
             "block_id": "anonymous",
@@ -138,29 +122,9 @@ def ask_modal(channel_id: str | None, topics: list[str], *, initial_text: str = 
             },
         },
     ]
-    if not initial_text:
-        blocks[0]["element"].pop("initial_value")
     if channel_id is None:
-        blocks.insert(0, {
-            "type": "input",
-            "block_id": "channel",
-            "label": plain("Ask in"),
-            "element": {
-                "type": "conversations_select",
-                "action_id": "channel",
-                "default_to_current_conversation": True,
-                "filter": {"include": ["public", "private"], "exclude_bot_users": True},
-            },
-        })
-    return {
-        "type": "modal",
-        "callback_id": ids.ASK_MODAL,
-        "private_metadata": json.dumps({"channel": channel_id}),
-        "title": plain("Ask a question"),
-        "submit": plain("Ask"),
-        "close": plain("Cancel"),
-        "blocks": blocks,
-    }
+        blocks.insert(0, channel_input("Ask in"))
+    return modal(ids.ASK_MODAL, "Ask a question", "Ask", blocks, {"channel": channel_id})
 
 
 def mark_answered_modal(question_id: int, answers: list[tuple[int, str, str]]) -> dict:
@@ -169,22 +133,13 @@ def mark_answered_modal(question_id: int, answers: list[tuple[int, str, str]]) -
         {"text": plain(truncate(f"{text}", 75) or "(no text)"), "value": str(answer_id)}
         for answer_id, _author, text in answers[:100]
     ]
-    return {
-        "type": "modal",
-        "callback_id": ids.MARK_MODAL,
-        "private_metadata": json.dumps({"question": question_id}),
-        "title": plain("Mark answered"),
-        "submit": plain("Accept"),
-        "close": plain("Cancel"),
-        "blocks": [
-            {
-                "type": "input",
-                "block_id": "answer",
-                "label": plain("Which reply answered your question?"),
-                "element": {"type": "static_select", "action_id": "answer", "options": options},
-            }
-        ],
+    choice = {
+        "type": "input",
+        "block_id": "answer",
+        "label": plain("Which reply answered your question?"),
+        "element": {"type": "static_select", "action_id": "answer", "options": options},
     }
+    return modal(ids.MARK_MODAL, "Mark answered", "Accept", [choice], {"question": question_id})
 
 
 def new_answer_notice(question_id: int, question_text: str, answer_id: int, author_id: str, answer_text: str,

@@ -70,13 +70,25 @@ WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
 
 def build_wsgi_app(app: App, deps: Deps, health_extra: Callable[[], dict] | None = None, *,
                    events: bool = True) -> WsgiApp:
-    """Route Slack's POSTs to Bolt and answer /healthz. In Socket Mode (`events=False`) Slack
+    """Route Slack's POSTs to Bolt, /dashboard to the dashboard, and answer /healthz. In Socket Mode (`events=False`) Slack
     sends nothing over HTTP and there may be no signing secret: /slack/events does not exist."""
+
+    from peerbot.web import PREFIX as DASHBOARD_PATH, build_dashboard
+
+    dashboard = build_dashboard(deps)
+
+    from peerbot.web import PREFIX as DASHBOARD_PATH, build_dashboard
+
+    dashboard = build_dashboard(deps)
 
     def wsgi(environ: dict, start_response: Callable) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
             return _health(deps, health_extra, start_response)
+        if path == DASHBOARD_PATH or path.startswith(DASHBOARD_PATH + "/"):
+            return dashboard(environ, start_response)  # the L&D dashboard (peerbot.web)
+        if path == DASHBOARD_PATH or path.startswith(DASHBOARD_PATH + "/"):
+            return dashboard(environ, start_response)  # the L&D dashboard (peerbot.web)
         if events and path == EVENTS_PATH and method == "POST":
             return _dispatch(app, environ, start_response)
         return _reply(start_response, 404, {"error": "not found"})

@@ -35,7 +35,7 @@ from peerbot.blocks.knowledge import (
 from peerbot.blocks.text import unescape
 from peerbot.deps import Deps
 from peerbot.listeners.guard import ack_only, after_ack
-from peerbot.services import events, knowledge, topics
+from peerbot.services import events, knowledge, metrics, topics
 from peerbot.slack_api import dm_channel, error_hint, fetch_message, permalink, privacy_of
 from peerbot.store.models import PUBLIC, KnowledgeItem
 
@@ -56,7 +56,8 @@ def register(app: App, deps: Deps) -> None:
     @after_ack
     def handle_kb(command: dict, respond: Respond) -> None:
         query = unescape(command.get("text", "")).strip()
-        respond(response_type="ephemeral", **kb.answer(command["team_id"], command["channel_id"], query))
+        respond(response_type="ephemeral", **kb.answer(command["team_id"], command["channel_id"], query,
+                                                          user_id=command["user_id"]))
 
     app.command("/kb")(ack=ack_kb, lazy=[handle_kb])
 
@@ -202,12 +203,18 @@ class KnowledgeFlow:
 
     # ---- /kb -------------------------------------------------------------------------------------
 
-    def answer(self, team_id: str, channel_id: str, query: str) -> dict:
+    def answer(self, team_id: str, channel_id: str, query: str, user_id: str | None = None) -> dict:
         """/kb's answer, with what this channel may see: public items plus its own."""
-        with self.db.read() as session:
-            if query:
+        if query:
+            with self.db.read() as session:
                 found = knowledge.search(session, team_id=team_id, channel_id=channel_id, query=query, limit=5)
-                return kb_results(query, [entry_of(item, hit.snippet) for item, hit in found])
+                reply = kb_results(query, [entry_of(item, hit.snippet) for item, hit in found])
+            if user_id is not None:  # counted for the dashboard (the query text is not kept)
+                with self.db.begin() as session:
+                    metrics.record_search(session, team_id=team_id, channel_id=channel_id, user_id=user_id,
+                                          query=query, results=len(found), now=self.deps.clock())
+            return reply
+        with self.db.read() as session:
             items = knowledge.most_useful(session, team_id=team_id, channel_id=channel_id, limit=5,
                                           since=self.deps.clock() - RECENT)
             if not items:  # a quiet workspace: the best of all time

@@ -46,8 +46,11 @@ def register(app: App, deps: Deps) -> None:
         elif subtype in (None, "thread_broadcast") and event.get("thread_ts") not in (None, event.get("ts")):
             if event.get("bot_id") or not event.get("user"):
                 return
-            flow.record_answer(team_id=team_id, channel_id=event["channel"], thread_ts=event["thread_ts"],
-                               ts=event["ts"], author_id=event["user"], text=unescape(event.get("text", "")))
+            reply = dict(team_id=team_id, channel_id=event["channel"], thread_ts=event["thread_ts"],
+                         ts=event["ts"], author_id=event["user"], text=unescape(event.get("text", "")))
+            # In a daily prompt's thread a reply may be a new question; elsewhere it may answer one.
+            if not flow.prompt_reply(**reply):
+                flow.record_answer(**reply)
 
     # Every message event is acknowledged (Slack counts a 404 as a failure);
     # only the ones above do anything.

@@ -22,7 +22,7 @@ from peerbot.blocks.questions import (
     similar_found,
 )
 from peerbot.deps import Deps
-from peerbot.services import experts, knowledge, questions, routing, topics
+from peerbot.services import experts, knowledge, prompts, questions, routing, topics
 from peerbot.services.conversations import remember_member
 from peerbot.services.worktime import is_working_time
 from peerbot.slack_api import dm_channel, error_hint, permalink, privacy_of
@@ -134,12 +134,16 @@ class QuestionFlow:
                 return None
             pool = routing.candidates(session, question, now, tz)
             topic = session.get(Topic, question.topic_id).name if question.topic_id else None
-        chosen = self._active(question.team_id, pool, now)
+            # A question asked in a daily prompt's thread goes to the spotlighted expert first.
+            preferred = prompts.preferred_expert(session, question) if step == 0 else None
+            thread_ts = prompts.thread_of(question)
+        spotlit = [c for c in pool if c.user_id == preferred]
+        chosen = (spotlit and self._active(question.team_id, spotlit, now)) or self._active(question.team_id, pool, now)
         with self.db.begin() as session:
             routed = routing.record(session, question, chosen, step, now)
         if routed and topic:
             try:
-                self.client.chat_postMessage(channel=question.channel_id, thread_ts=question.message_ts,
+                self.client.chat_postMessage(channel=question.channel_id, thread_ts=thread_ts,
                                              **routing_message(topic, routed, step))
             except SlackApiError as error:
                 logger.warning("could not mention experts on question %s: %s", question_id,
@@ -190,8 +194,8 @@ class QuestionFlow:
     def refresh_card(self, question_id: int) -> None:
         with self.db.read() as session:
             question = session.get(Question, question_id)
-            if question is None or question.message_ts is None:
-                return
+            if question is None or question.message_ts is None or not prompts.has_card(question):
+                return  # a question asked in a prompt's thread is the person's own message: no card
             card = self._card(session, question)
         self.client.chat_update(channel=question.channel_id, ts=question.message_ts, **question_card(card))
 
@@ -221,6 +225,35 @@ class QuestionFlow:
         link = permalink(self.client, channel_id, ts)
         notice = new_answer_notice(question.id, question.text, answer.id, author_id, text, link)
         self.client.chat_postMessage(channel=dm_channel(self.client, question.asker_id), **notice)
+
+    def prompt_reply(self, *, team_id: str, channel_id: str, thread_ts: str, ts: str, author_id: str,
+                     text: str) -> bool:
+        """A reply in a daily prompt's thread: a question (tracked, and routed
+        to the spotlighted expert first) or an answer to the latest one. False
+        when the thread is not a prompt's."""
+        now = self.deps.clock()
+        with self.db.read() as session:
+            prompt = prompts.by_thread(session, team_id, channel_id, thread_ts)
+        if prompt is None:
+            return False
+        if prompts.is_question(text) and author_id != prompt.expert_id:
+            topic, text = experts.split_inline_topic(text)
+            with self.db.begin() as session:
+                topic_row = topics.get_or_create(session, team_id, topic, now) if topic else None
+                question, created = prompts.ask_in_thread(session, prompt, asker_id=author_id, ts=ts, text=text,
+                                                          topic_id=topic_row.id if topic_row else None, now=now)
+            if created and is_working_time(now, self.deps.settings.timezone):
+                # Outside working hours the escalations job routes it when the day starts.
+                self.route(question.id, step=0, now=now)
+            return True
+        with self.db.begin() as session:
+            recorded = prompts.answer_in_thread(session, prompt, author_id=author_id, ts=ts, text=text, now=now)
+        if recorded is not None:
+            question, answer = recorded
+            link = permalink(self.client, channel_id, ts)
+            notice = new_answer_notice(question.id, question.text, answer.id, author_id, text, link)
+            self.client.chat_postMessage(channel=dm_channel(self.client, question.asker_id), **notice)
+        return True
 
     def answers_for_marking(self, question_id: int, user_id: str) -> tuple[str | None, list[tuple[int, str, str]]]:
         with self.db.read() as session:

@@ -299,3 +299,110 @@ class OutboxPost(Base):
     posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     message_ts: Mapped[str | None] = mapped_column(Ts)
     last_error: Mapped[str | None] = mapped_column(String(255))
+
+
+class KbSearch(Base):
+    """One `/kb` search, for the dashboard's "searches and the share that found
+    something". The query text is not kept: only its topic (if it named a known
+    one) and how many items it found. `user_id` is never shown; it only counts
+    distinct people for the small-group rule."""
+
+    __tablename__ = "kb_searches"
+    __table_args__ = (Index("ix_kb_searches_team_created", "team_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(TeamId)
+    channel_id: Mapped[str] = mapped_column(ChannelId)
+    user_id: Mapped[str] = mapped_column(UserId)
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id", ondelete="SET NULL"))
+    results: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DashboardGrant(Base):
+    """A member an admin allowed into the dashboard (`/peerbot dashboard grant @user`)."""
+
+    __tablename__ = "dashboard_grants"
+
+    team_id: Mapped[str] = mapped_column(TeamId, primary_key=True)
+    user_id: Mapped[str] = mapped_column(UserId, primary_key=True)
+    granted_by: Mapped[str] = mapped_column(UserId)
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DashboardLogin(Base):
+    """A one-time login link. Only the SHA-256 of its token is stored."""
+
+    __tablename__ = "dashboard_logins"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    team_id: Mapped[str] = mapped_column(TeamId)
+    user_id: Mapped[str] = mapped_column(UserId)
+    role: Mapped[str] = mapped_column(String(16))  # owner | admin | granted
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DashboardSession(Base):
+    """A dashboard session (the cookie holds the token; only its SHA-256 is stored)."""
+
+    __tablename__ = "dashboard_sessions"
+    __table_args__ = (Index("ix_dashboard_sessions_team_user", "team_id", "user_id"),)
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    team_id: Mapped[str] = mapped_column(TeamId)
+    user_id: Mapped[str] = mapped_column(UserId)
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ChannelSettings(Base):
+    """A channel's subscriptions (weekly digest, daily prompts) and its own
+    schedule. Empty time zone: PEERBOT_TIMEZONE. Who subscribed may change
+    the settings (as may workspace admins) and is told if posting stops."""
+
+    __tablename__ = "channel_settings"
+
+    team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id"), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(ChannelId, primary_key=True)
+    digest_on: Mapped[bool] = mapped_column(Boolean, default=False)
+    digest_by: Mapped[str | None] = mapped_column(UserId)
+    digest_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    prompts_on: Mapped[bool] = mapped_column(Boolean, default=False)
+    prompts_by: Mapped[str | None] = mapped_column(UserId)
+    prompts_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    digest_day: Mapped[int] = mapped_column(Integer, default=0)  # 0 = Monday
+    digest_time: Mapped[str] = mapped_column(String(5), default="09:00")
+    prompt_time: Mapped[str] = mapped_column(String(5), default="10:00")
+    workdays: Mapped[str] = mapped_column(String(16), default="0,1,2,3,4")
+    save_emoji: Mapped[str | None] = mapped_column(String(64))
+    accept_emoji: Mapped[str | None] = mapped_column(String(64))
+    escalation_hours: Mapped[int | None] = mapped_column(Integer)
+    # Why posting stopped by itself (a Slack error such as channel_not_found).
+    stopped_reason: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PromptSpotlight(Base):
+    """The expert a channel's daily prompt spotlights, once per local day
+    (the outbox period), and the prompt's thread once it is posted: questions
+    asked in that thread go to this expert first."""
+
+    __tablename__ = "prompt_spotlights"
+    __table_args__ = (
+        Index("ix_prompt_spotlights_thread", "team_id", "channel_id", "thread_ts"),
+        Index("ix_prompt_spotlights_expert", "team_id", "expert_id", "created_at"),
+    )
+
+    team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id"), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(ChannelId, primary_key=True)
+    period: Mapped[str] = mapped_column(String(32), primary_key=True)
+    expert_id: Mapped[str | None] = mapped_column(UserId)
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id", ondelete="SET NULL"))
+    thread_ts: Mapped[str | None] = mapped_column(Ts)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

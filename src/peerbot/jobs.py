@@ -18,6 +18,7 @@ from sqlalchemy import delete
 
 from peerbot.blocks.digest import digest_message, prompt_message, stopped_notice
 from peerbot.deps import Deps
+from peerbot.question_flow import QuestionFlow
 from peerbot.services import digest as digests
 from peerbot.services import metrics, outbox, prompts as prompt_service, routing, subscriptions, worktime
 from peerbot.slack_api import dm_channel, error_hint, permalink, privacy_of
@@ -51,9 +52,6 @@ def escalations(deps: Deps, at: datetime) -> str:
     askers. Each (question, step) is claimed in the database before anyone is
     mentioned, so running this twice for the same moment acts once. Outside
     working hours it does nothing: nobody is pinged at night or at weekends."""
-    # Imported here: the question flow is shared with the listeners.
-    from peerbot.listeners.question_flow import QuestionFlow
-
     tz = deps.settings.timezone
     if not worktime.is_working_time(at, tz):
         return f"outside working hours in {tz}; nothing to do"

@@ -18,7 +18,7 @@ from peerbot.blocks.text import unescape
 from peerbot.deps import Deps
 from peerbot.listeners.guard import ack_only, after_ack
 from peerbot.services import questions, topics
-from peerbot.listeners.question_flow import QuestionFlow
+from peerbot.question_flow import QuestionFlow
 from peerbot.slack_api import error_hint
 
 logger = logging.getLogger("peerbot")

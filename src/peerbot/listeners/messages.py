@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from peerbot.blocks.text import unescape
 from peerbot.deps import Deps
 from peerbot.listeners.guard import ack_only, after_ack, once_per_event
-from peerbot.listeners.question_flow import QuestionFlow
+from peerbot.question_flow import QuestionFlow
 from peerbot.services import experts, knowledge, questions
 from peerbot.slack_api import fetch_message, permalink, privacy_of
 from peerbot.store.models import PUBLIC

@@ -99,6 +99,15 @@ def by_card(session: Session, team_id: str, channel_id: str, ts: str) -> Questio
     ).one_or_none()
 
 
+def card_in_flight(session: Session, team_id: str, channel_id: str) -> bool:
+    """A question card in this channel is being posted right now."""
+    return session.scalar(
+        select(Question.id).where(
+            Question.team_id == team_id, Question.channel_id == channel_id, Question.status == POSTING
+        ).limit(1)
+    ) is not None
+
+
 def record_answer(
     session: Session,
     *,

@@ -1,5 +1,6 @@
 """The steps of a question's life that talk to Slack, shared by every surface
-that starts them (/ask, the modal, buttons, reactions, thread replies).
+that starts them (/ask, the modal, buttons, reactions, thread replies) and by
+the scheduled jobs (routing, escalation, prompts).
 
 Database work happens in short transactions; Slack is called between them,
 never inside one (SQLite holds its write lock for the whole transaction)."""
@@ -7,6 +8,7 @@ never inside one (SQLite holds its write lock for the whole transaction)."""
 from __future__ import annotations
 
 import logging
+import time
 from typing import Callable
 
 from slack_sdk.errors import SlackApiError
@@ -212,6 +214,7 @@ class QuestionFlow:
                       text: str) -> None:
         """A reply in a question's thread: store it and tell the asker (in a
         DM, which also reaches anonymous askers) with a button to accept it."""
+        self._wait_for_card(team_id, channel_id, thread_ts)
         with self.db.begin() as session:
             recorded = questions.record_answer(
                 session, team_id=team_id, channel_id=channel_id, thread_ts=thread_ts, ts=ts,
@@ -225,6 +228,18 @@ class QuestionFlow:
         link = permalink(self.client, channel_id, ts)
         notice = new_answer_notice(question.id, question.text, answer.id, author_id, text, link)
         self.client.chat_postMessage(channel=dm_channel(self.client, question.asker_id), **notice)
+
+    def _wait_for_card(self, team_id: str, channel_id: str, thread_ts: str,
+                       attempts: int = 15, pause: float = 0.2) -> None:
+        """A reply can arrive between Slack accepting a question card and us
+        storing the card's ts: while a card is being posted in this channel,
+        give it a moment rather than mistake the reply for ordinary chat."""
+        for _ in range(attempts):
+            with self.db.read() as session:
+                if (questions.by_card(session, team_id, channel_id, thread_ts) is not None
+                        or not questions.card_in_flight(session, team_id, channel_id)):
+                    return
+            time.sleep(pause)
 
     def prompt_reply(self, *, team_id: str, channel_id: str, thread_ts: str, ts: str, author_id: str,
                      text: str) -> bool:

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select, update
 
 from peerbot.services import experts, questions, routing, stats, topics
-from peerbot.store.models import Answer, Expertise, Member, Question, Routing
+from peerbot.store.models import Answer, ChannelSettings, Expertise, Member, Question, Routing
 
 TZ = "Europe/Berlin"
 NOW = datetime(2026, 3, 4, 10, 0, tzinfo=timezone.utc)  # Wednesday, 11:00 in Berlin
@@ -236,6 +236,19 @@ def test_escalation_is_due_after_24_working_hours_once_per_step(db):
     assert due(db, later) == [(q, 2)]
     assert route(db, q, step=2, now=later) == []
     assert due(db, later + timedelta(days=7)) == []
+
+
+def test_a_channel_can_escalate_sooner_than_the_default(db):
+    for user in ("U1", "U2", "U3", "U4"):
+        declare(db, user, "python")
+    q = question(db)
+    assert route(db, q) == ["U1", "U2", "U3"]
+    with db.begin() as session:
+        session.add(ChannelSettings(team_id="T1", channel_id="CPUB", escalation_hours=4, created_at=NOW,
+                                    updated_at=NOW))
+    # Wednesday 11:00 Berlin + 4 working hours = 15:00 the same day.
+    assert due(db, NOW + timedelta(hours=4) - timedelta(minutes=1)) == []
+    assert due(db, NOW + timedelta(hours=4)) == [(q, 1)]
 
 
 def test_answered_and_closed_questions_are_not_escalated(db):

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from peerbot.services import questions
 from peerbot.services.experts import NEVER, is_away, score
 from peerbot.services.worktime import local_day_start, working_hours_between
-from peerbot.store.models import Answer, Expertise, Member, Question, Routing, RoutingStep
+from peerbot.store.models import Answer, ChannelSettings, Expertise, Member, Question, Routing, RoutingStep
 from peerbot.store.upsert import insert_ignore
 
 EXPERTS_PER_STEP = 3
@@ -130,11 +130,14 @@ def _has_answer():
 def due(session: Session, now: datetime, tz: str, after_hours: float = ESCALATE_AFTER_HOURS) -> list[Due]:
     """The routing steps to run now: step 0 for open questions never routed
     (posted outside working hours), and the next escalation for questions with
-    no answer `after_hours` working hours after their last step. A question
-    stops escalating after MAX_ESCALATIONS, or once an escalation found
-    nobody new to ask."""
+    no answer `after_hours` working hours after their last step (or the hours
+    set for the question's channel in /peerbot settings). A question stops
+    escalating after MAX_ESCALATIONS, or once an escalation found nobody new
+    to ask."""
     open_questions = session.execute(
-        select(Question.id, Question.created_at)
+        select(Question.id, ChannelSettings.escalation_hours)
+        .outerjoin(ChannelSettings, and_(ChannelSettings.team_id == Question.team_id,
+                                         ChannelSettings.channel_id == Question.channel_id))
         .where(Question.status == questions.OPEN, Question.message_ts.is_not(None),
                Question.created_at >= now - SWEEP_LOOKBACK, Question.created_at <= now, ~_has_answer())
         .order_by(Question.created_at, Question.id)
@@ -146,12 +149,12 @@ def due(session: Session, now: datetime, tz: str, after_hours: float = ESCALATE_
                                .order_by(RoutingStep.step)):
         steps[row.question_id] = row  # the last step wins
     found = []
-    for question_id, _created in open_questions:
+    for question_id, channel_hours in open_questions:
         last = steps.get(question_id)
         if last is None:
             found.append(Due(question_id, 0))
         elif last.step >= MAX_ESCALATIONS or (last.step >= 1 and last.routed_count == 0):
             continue
-        elif working_hours_between(last.created_at, now, tz) >= after_hours:
+        elif working_hours_between(last.created_at, now, tz) >= (channel_hours or after_hours):
             found.append(Due(question_id, last.step + 1))
     return found

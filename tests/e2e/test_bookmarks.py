@@ -71,3 +71,24 @@ def test_a_retried_event_is_acknowledged_and_ignored(world):
         assert len(list(session.scalars(select(KnowledgeSave)))) == 1
         assert session.get(ProcessedEvent, "Ev0RETRY1") is not None
     assert [i.score for i in items(world)] == [1]
+
+
+def test_a_channel_can_choose_its_own_save_emoji(world):
+    from datetime import datetime, timezone
+
+    from peerbot.services.conversations import ensure_workspace
+    from peerbot.store.models import ChannelSettings
+
+    now = datetime.now(timezone.utc)
+    with world.deps.db.begin() as session:
+        ensure_workspace(session, world.slack.team_id, now)
+        session.add(ChannelSettings(team_id=world.slack.team_id, channel_id=world.general, save_emoji="star",
+                                    created_at=now, updated_at=now))
+    slack = world.slack
+    ts = slack.post(world.bob, world.general, "Deploys freeze on Fridays after 15:00")
+    slack.react(world.alice, world.general, ts, "bookmark")
+    world.settle()
+    assert items(world) == []
+    slack.react(world.alice, world.general, ts, "star")
+    world.settle()
+    assert [i.text for i in items(world)] == ["Deploys freeze on Fridays after 15:00"]

@@ -12,14 +12,12 @@ from peerbot.blocks.text import unescape
 from peerbot.deps import Deps
 from peerbot.listeners.guard import ack_only, after_ack, once_per_event
 from peerbot.question_flow import QuestionFlow
-from peerbot.services import experts, knowledge, questions
+from peerbot.services import experts, knowledge, questions, subscriptions
 from peerbot.slack_api import fetch_message, permalink, privacy_of
 from peerbot.store.models import PUBLIC
 
 logger = logging.getLogger("peerbot")
 
-SAVE_EMOJI = "bookmark"
-ACCEPT_EMOJI = "white_check_mark"
 
 
 def base_emoji(name: str) -> str:
@@ -56,14 +54,21 @@ def register(app: App, deps: Deps) -> None:
     # only the ones above do anything.
     app.event("message")(ack=ack_only, lazy=[after_ack(once_per_event(deps, on_message))])
 
+    def reaction_emoji(team_id: str, channel_id: str) -> tuple[str, str]:
+        """The save and accept reactions: :bookmark: and :white_check_mark:
+        unless the channel chose others in /peerbot settings."""
+        with deps.db.read() as session:
+            return subscriptions.reaction_emoji(session, team_id, channel_id)
+
     def on_reaction_added(body: dict, event: dict, client: WebClient) -> None:
         item = event.get("item", {})
         if item.get("type") != "message":
             return
         emoji = base_emoji(event["reaction"])
-        if emoji == SAVE_EMOJI:
+        save_emoji, accept_emoji = reaction_emoji(body["team_id"], item["channel"])
+        if emoji == save_emoji:
             save_reacted(client, body["team_id"], item["channel"], item["ts"], event["user"])
-        elif emoji == ACCEPT_EMOJI:
+        elif emoji == accept_emoji:
             flow.accept_by_reaction(body["team_id"], item["channel"], item["ts"], event["user"])
 
     def save_reacted(client: WebClient, team_id: str, channel_id: str, ts: str, user_id: str) -> None:
@@ -102,7 +107,10 @@ def register(app: App, deps: Deps) -> None:
 
     def on_reaction_removed(body: dict, event: dict) -> None:
         item = event.get("item", {})
-        if item.get("type") != "message" or base_emoji(event["reaction"]) != SAVE_EMOJI:
+        if item.get("type") != "message":
+            return
+        save_emoji, _accept = reaction_emoji(body["team_id"], item["channel"])
+        if base_emoji(event["reaction"]) != save_emoji:
             return
         with deps.db.begin() as session:
             if knowledge.unsave(session, team_id=body["team_id"], channel_id=item["channel"],

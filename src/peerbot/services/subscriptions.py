@@ -74,6 +74,18 @@ def get(session: Session, team_id: str, channel_id: str) -> ChannelSettings | No
     return session.get(ChannelSettings, (team_id, channel_id), populate_existing=True)
 
 
+DEFAULT_SAVE_EMOJI, DEFAULT_ACCEPT_EMOJI = "bookmark", "white_check_mark"
+
+
+def reaction_emoji(session: Session, team_id: str, channel_id: str) -> tuple[str, str]:
+    """The (save, accept) reactions in this channel: its settings, or the defaults."""
+    row = get(session, team_id, channel_id)
+    return (
+        (row.save_emoji if row else None) or DEFAULT_SAVE_EMOJI,
+        (row.accept_emoji if row else None) or DEFAULT_ACCEPT_EMOJI,
+    )
+
+
 def ensure(session: Session, team_id: str, channel_id: str, now: datetime) -> ChannelSettings:
     """The channel's settings row, created with the defaults on first use."""
     ensure_workspace(session, team_id, now)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
-from bench import ack, ingest, pg, search, slack
+from bench import ack, dashboard, digest, ingest, pg, search, site as bench_site, slack, social
 from bench.corpus import vocabulary
 from bench.report import Table, document
 from bench.slack import ROOT, start_baseline, start_peerbot, start_world
@@ -34,11 +34,15 @@ class Sizes:
     search_sizes: tuple[int, ...]
     search_reps: int
     like_reps: Callable[[int], int]
+    social: social.SocialSizes
+    digest_reps: int
+    dashboard_reps: int
 
 
 FULL = Sizes({1: 150, 10: 400, 50: 800}, 30.0, 10_000, 400, 600.0, (10_000, 100_000, 1_000_000), 4,
-             lambda size: 1 if size >= 1_000_000 else 3)
-QUICK = Sizes({1: 5, 10: 20, 50: 50}, 10.0, 200, 20, 60.0, (1_000, 3_000), 2, lambda size: 1)
+             lambda size: 1 if size >= 1_000_000 else 3, social.FULL_SOCIAL, 5, 5)
+QUICK = Sizes({1: 5, 10: 20, 50: 50}, 10.0, 200, 20, 60.0, (1_000, 3_000), 2, lambda size: 1,
+              social.QUICK_SOCIAL, 3, 2)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--databases", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
     parser.add_argument("--pg-url", help="an admin URL of a PostgreSQL server to create bench_* databases in "
                                          "(default: start a throwaway server, or skip PostgreSQL if none is installed)")
-    parser.add_argument("--only", default="ack,ingest,search", help="comma-separated: ack, ingest, search")
+    parser.add_argument("--only", default="ack,ingest,search,digest,dashboard",
+                        help="comma-separated: ack, ingest, search, digest, dashboard")
     parser.add_argument("--output", default=str(ROOT / "docs" / "performance.md"))
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
@@ -80,8 +85,8 @@ def main(argv: list[str] | None = None) -> int:
                     yield url
 
         tables = _slack_benchmarks(databases, fresh, sizes, wanted) if wanted & {"ack", "ingest"} else []
-        if "search" in wanted:
-            tables.append(_search_benchmark(databases, fresh, sizes))
+        if wanted & {"search", "digest", "dashboard"}:
+            tables.extend(_corpus_benchmarks(databases, fresh, sizes, wanted))
     if notes:
         tables[-1].notes.extend(notes) if tables else None
     elapsed = time.perf_counter() - started
@@ -132,23 +137,61 @@ def _slack_benchmarks(databases, fresh, sizes: Sizes, wanted: set[str]) -> list[
     return tables
 
 
-def _search_benchmark(databases, fresh, sizes: Sizes) -> Table:
+def _corpus_benchmarks(databases, fresh, sizes: Sizes, wanted: set[str]) -> list[Table]:
+    """Search at growing sizes; then, on the same database at the largest size, the people side
+    of the workspace is added and the digest and the dashboard pages are measured."""
     vocab = vocabulary()
     qs = search.queries(vocab)
     results, load_seconds = {}, {}
+    digests, pages, data, social_notes = {}, {}, {}, []
     for database in databases:
         with fresh(database, "search") as url:
             corpus = search.Corpus(url, vocab)
             try:
-                for size in sizes.search_sizes:
-                    print(f"bench: search on {database} at {size:,} items…", file=sys.stderr)
+                steps = sizes.search_sizes if "search" in wanted else sizes.search_sizes[-1:]
+                for size in steps:
+                    print(f"bench: {'search on' if 'search' in wanted else 'corpus for'} {database} "
+                          f"at {size:,} items…", file=sys.stderr)
                     corpus.grow_to(size)
-                    results[(database, size)] = search.measure(corpus, qs, reps=sizes.search_reps,
-                                                               like_reps=sizes.like_reps(size))
+                    if "search" in wanted:
+                        results[(database, size)] = search.measure(corpus, qs, reps=sizes.search_reps,
+                                                                   like_reps=sizes.like_reps(size))
                 load_seconds[database] = corpus.load_seconds
+                if wanted & {"digest", "dashboard"}:
+                    print(f"bench: digest and dashboard on {database}…", file=sys.stderr)
+                    people = social.load(corpus, vocab, sizes.social)
+                    c = people.counts
+                    data[database] = (f"{corpus.size:,} items, {c['members']:,} members, "
+                                      f"{c['questions']:,} questions / 4 weeks")
+                    social_notes.append(f"{database}: " + ", ".join(f"{v:,} {k}" for k, v in c.items())
+                                        + f"; added in {people.load_seconds:.0f} s")
+                    site = bench_site.start(url, people.now)
+                    try:
+                        if "digest" in wanted:
+                            digests[database] = digest.measure(site, people.now, reps=sizes.digest_reps)
+                        if "dashboard" in wanted:
+                            pages[database] = dashboard.measure(site, people.now, people.viewer,
+                                                                reps=sizes.dashboard_reps)
+                    finally:
+                        site.close()
             finally:
                 corpus.close()
-    return search.table(results, load_seconds)
+    tables = []
+    if results:
+        tables.append(search.table(results, load_seconds))
+    data_note = ("Data: the search benchmark's corpus at its largest size (items saved every 30 s over the "
+                 "year before `now`), plus the people side, bulk-inserted: " + "; ".join(social_notes) + ". "
+                 "Questions are spread over the 4 weeks before `now` in 25 channels (5 private), 0–3 answers "
+                 "each, half of the answered ones accepted and saved as knowledge items; one bookmark row per "
+                 "point of score for every item of those 4 weeks.")
+    if digests:
+        tables.append(digest.table(digests, data, sizes.digest_reps))
+        tables[-1].notes.append(data_note)
+    if pages:
+        tables.append(dashboard.table(pages, data, sizes.dashboard_reps))
+        if not digests:
+            tables[-1].notes.append(data_note)
+    return tables
 
 
 def _write(path: Path, tables: list[Table], mode: str, pg_version: str | None, elapsed: float) -> None:

@@ -140,11 +140,25 @@ class HttpServer:
         self._server.run()
 
     def start_in_thread(self) -> "HttpServer":
-        threading.Thread(target=self.serve_forever, name="peerbot-http", daemon=True).start()
+        self._thread = threading.Thread(target=self.serve_forever, name="peerbot-http", daemon=True)
+        self._thread.start()
         return self
 
     def close(self) -> None:
-        self._server.close()
+        thread = getattr(self, "_thread", None)
+        if thread is None:
+            self._server.close()
+            return
+        # Close the sockets from inside waitress's own loop (closing them from
+        # another thread races its select()); with nothing left to watch, the
+        # loop ends, then the request threads finish what they hold.
+        self._server.trigger.pull_trigger(self._close_all)
+        thread.join(timeout=10)
+        self._server.task_dispatcher.shutdown()
+
+    def _close_all(self) -> None:
+        for dispatcher in list(self._server._map.values()):
+            dispatcher.close()
 
 
 def socket_mode_handler(app: App, app_token: str) -> "SocketModeHandler":

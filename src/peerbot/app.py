@@ -7,11 +7,11 @@ import logging
 from slack_bolt import App
 
 from peerbot.deps import Deps
-from peerbot.listeners import admin, ask, experts, home, knowledge, messages, subscriptions
+from peerbot.listeners import admin, ask, buddies, experts, home, knowledge, messages, programmes, subscriptions
 
 logger = logging.getLogger("peerbot")
 
-FEATURES = (admin, ask, experts, home, knowledge, messages, subscriptions)
+FEATURES = (admin, ask, buddies, experts, home, knowledge, messages, programmes, subscriptions)
 
 
 def create_app(deps: Deps) -> App:

@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import delete
 
 from peerbot.blocks.digest import digest_message, prompt_message, stopped_notice
+from peerbot import programme_flow
 from peerbot.deps import Deps
 from peerbot.question_flow import QuestionFlow
 from peerbot.services import digest as digests
@@ -253,6 +254,10 @@ def _content(deps: Deps, due: subscriptions.Due, at: datetime, key: str) -> dict
     return build_prompt(deps, due.team_id, due.channel_id, due.period, at, key)
 
 
+def programmes(deps: Deps, at: datetime) -> str:
+    return programme_flow.run(deps, at)
+
+
 JOBS: dict[str, Job] = {
     job.name: job
     for job in (
@@ -262,6 +267,9 @@ JOBS: dict[str, Job] = {
         Job("digest", "*/5 * * * *", "post weekly digests to subscribed channels when due", digest),
         Job("prompts", "*/5 * * * *", "post daily ask-an-expert prompts to subscribed channels when due",
             daily_prompts),
+        # Every programme step due (suggestions, auto-pick, heads-up, day-1 intro, check-ins, wrap-up),
+        # each in its recipient's zone and working hours, once through the outbox.
+        Job("programmes", "*/15 * * * *", "run the peer programmes' steps that are due", programmes),
     )
 }
 

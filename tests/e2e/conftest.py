@@ -113,6 +113,7 @@ def _world(transport: str, database_url: str, monkeypatch):
         app_token=APP_TOKEN,
         transport=transport,
         events=manifest()["settings"]["event_subscriptions"]["bot_events"],
+        escaped_commands=[c["command"] for c in manifest()["features"]["slash_commands"] if c.get("should_escape")],
     ).start()
     env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": slack.api_url, "DATABASE_URL": database_url}
     if transport == "http":

@@ -50,10 +50,14 @@ def test_manifest_is_complete():
     assert m["features"]["app_home"]["home_tab_enabled"] is True
     assert m["settings"]["interactivity"]["is_enabled"] is True
     assert m["settings"]["socket_mode_enabled"] is True
-    assert {"/ask", "/tip", "/kb", "/experts", "/peerbot"} == declared()["commands"]
+    assert {"/ask", "/tip", "/kb", "/experts", "/peerbot", "/buddy"} == declared()["commands"]
+    # Commands that name people get picked mentions as <@U…|name>.
+    escaped = {c["command"] for c in m["features"]["slash_commands"] if c.get("should_escape")}
+    assert escaped == {"/buddy"}
     assert {"save_to_kb", "ask_question"} == declared()["shortcuts"]
     scopes = set(m["oauth_config"]["scopes"]["bot"])
-    assert {"commands", "chat:write", "reactions:read", "channels:history", "users:read"} <= scopes
+    assert {"commands", "chat:write", "reactions:read", "channels:history", "users:read", "im:write",
+            "mpim:write"} <= scopes
     assert not any(scope.endswith(":write.public") or scope.startswith("admin") for scope in scopes)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from peerbot.blocks import ids
+from peerbot.blocks.buddies import home_section
 from peerbot.blocks.text import escape, mrkdwn, plain, section, truncate
 
 MAX_ROWS = 5
@@ -39,6 +40,9 @@ class Home:
     saved: list[ItemRow] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
     popular: list[ItemRow] = field(default_factory=list)
+    # Programmes: the viewer's buddy or hires; for admins, what needs attention (None: not an admin).
+    programmes: list[str] = field(default_factory=list)
+    attention: list[str] | None = None
 
 
 def _clip(text: str) -> str:
@@ -90,6 +94,7 @@ def home_view(home: Home) -> dict:
                "Nothing yet. React with :bookmark: or use the *Save to knowledge base* shortcut."),
         *_list("Your topics", [topics] if topics else [],
                "None declared yet. Tell people what you know with `/experts add topic1, topic2`."),
+        *home_section(home.programmes, home.attention),
         {"type": "divider"},
         *_list("Most useful in the workspace lately", [_item_line(i) for i in home.popular],
                "Nothing saved yet. Be the first: share a tip!"),

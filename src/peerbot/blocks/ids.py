@@ -35,3 +35,20 @@ SETTINGS_WORKDAYS = "settings_workdays"
 SETTINGS_SAVE_EMOJI = "settings_save_emoji"
 SETTINGS_ACCEPT_EMOJI = "settings_accept_emoji"
 SETTINGS_ESCALATION_HOURS = "settings_escalation_hours"
+
+# Programmes: the /peerbot buddies settings modal (block id = action id = setting name)
+PROGRAMME_SETTINGS_MODAL = "programme_settings_modal"
+# Buddies: the manager's suggestions DM, the free picker
+BUDDY_PICK = "buddy_pick"
+BUDDY_PICK_OTHER = "buddy_pick_other"
+# The one check-in primitive
+CHECKIN_MET = "checkin_met"
+CHECKIN_NOT_YET = "checkin_not_yet"
+CHECKIN_SKIP = "checkin_skip"
+CHECKIN_RATE = "checkin_rate"
+CHECKIN_COMMENT = "checkin_comment"
+CHECKIN_COMMENT_MODAL = "checkin_comment_modal"
+CHECKIN_COMMENT_INPUT = "checkin_comment_input"
+CHECKIN_STAY = "checkin_stay"
+CHECKIN_PAUSE = "checkin_pause"
+CHECKIN_LEAVE = "checkin_leave"

@@ -15,7 +15,7 @@ from peerbot.blocks.help import help_message
 from peerbot.blocks.text import escape, message, unescape
 from peerbot.deps import Deps
 from peerbot.listeners.guard import after_ack
-from peerbot.listeners import subscriptions
+from peerbot.listeners import programmes, subscriptions
 from peerbot.services import dashboard_access, metrics
 from peerbot.slack_api import dm_channel, privacy_of
 from peerbot.store.models import PUBLIC
@@ -46,6 +46,8 @@ def peerbot_reply(text: str, *, public_url: str | None = None) -> dict | None:
         return None if parse_stats(words[1:]) is not None else message(stats_usage())
     if words[0].lower() in subscriptions.WORDS:
         return subscriptions.reply(words)
+    if words[0].lower() in programmes.WORDS:
+        return programmes.reply(words)
     return help_message(f"I don't know `/peerbot {escape(words[0])}` yet. Here is what I can do:")
 
 
@@ -81,7 +83,7 @@ def register(app: App, deps: Deps) -> None:
         scope = "the workspace" if workspace else f"<#{channel_id}>"
         respond(response_type="ephemeral", **stats_message(numbers, scope=scope, days=period.days))
 
-    app.command("/peerbot")(ack=ack_peerbot, lazy=[handle_peerbot, subscriptions.handler(deps)])
+    app.command("/peerbot")(ack=ack_peerbot, lazy=[handle_peerbot, subscriptions.handler(deps), programmes.handler(deps)])
 
 
 # ---- /peerbot dashboard [grant|revoke @user] ------------------------------------------------------

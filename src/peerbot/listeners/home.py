@@ -4,6 +4,7 @@ workspace's most useful public items."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from slack_bolt import App
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 from peerbot.blocks.home import MAX_ROWS, Home, ItemRow, QuestionRow, home_view
 from peerbot.deps import Deps
 from peerbot.listeners.guard import ack_only, after_ack
-from peerbot.services import experts, knowledge, questions
+from peerbot.services import buddies, experts, knowledge, programmes, questions
 from peerbot.store.models import KnowledgeItem, Question
 
 RECENT = timedelta(days=90)
@@ -28,6 +29,12 @@ def register(app: App, deps: Deps) -> None:
         team_id = body.get("team_id") or (body.get("authorizations") or [{}])[0].get("team_id", "")
         with deps.db.read() as session:
             home = home_for(session, team_id, user_id, deps.clock())
+            has_programme = programmes.get(session, team_id, programmes.BUDDIES) is not None
+        if has_programme:  # admins see what needs attention (users.info says who is one)
+            user = client.users_info(user=user_id)["user"]
+            is_admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+            with deps.db.read() as session:
+                home = replace(home, **programme_rows(session, team_id, user_id, deps.clock(), is_admin))
         client.views_publish(user_id=user_id, view=home_view(home))
 
     app.event("app_home_opened")(ack=ack_only, lazy=[publish_home])
@@ -62,3 +69,17 @@ def _question_row(question: Question, *, viewer: str) -> QuestionRow:
 
 def _item_row(item: KnowledgeItem) -> ItemRow:
     return ItemRow(title=item.title or knowledge.title_from(item.text), link=item.permalink, score=item.score)
+
+
+def programme_rows(session: Session, team_id: str, user_id: str, now: datetime, is_admin: bool) -> dict:
+    """The viewer's buddy or hires and, for admins, the needs-attention list."""
+    mine, theirs = buddies.of_person(session, team_id, user_id)
+    lines = [f"• Your buddy: <@{p.buddy_id}>" if p.buddy_id else "• Your buddy is being chosen" for p in mine]
+    lines += [f"• <@{p.hire_id}> (starts {p.start_date})" + (f", buddy <@{p.buddy_id}>" if p.buddy_id else
+                                                                ", no buddy yet") for p in theirs]
+    attention = None
+    if is_admin:
+        settings = programmes.settings_of(programmes.get(session, team_id, programmes.BUDDIES))
+        attention = [f"• <@{a.hire_id}>" + (f" and <@{a.buddy_id}>" if a.buddy_id else "") + f": {a.reason}"
+                     for a in buddies.needs_attention(session, team_id, settings, now)]
+    return {"programmes": lines, "attention": attention}

@@ -94,7 +94,10 @@ class People:
             conv = self._seen_by(user, channel)
             trigger = self.ws.mint_trigger(user)
             url = self.ws.mint_response_url(self.base_url, user, conv.id, None)
-            fields = payloads.command_form(self.ws, conv, user, command, escape(text), url, trigger)
+            typed = escape(text)
+            if command in self.escaped_commands:  # should_escape: picked people arrive as <@U…|name>
+                typed = client_mentions(self.ws, typed, with_names=True)
+            fields = payloads.command_form(self.ws, conv, user, command, typed, url, trigger)
         delivery = Delivery("command", dict(fields), payloads.encode_form(fields))
         self._send(delivery, FORM, retry=False)
         self.responses.apply_command_ack(delivery, user, conv, command)

@@ -31,11 +31,14 @@ class Sandbox(People):
                  bot_user_id: str = "U0PEERBOT", bot_id: str = "B0PEERBOT", app_id: str = "A0PEERBOT",
                  bot_name: str = "peerbot", ack_timeout: float = 3.0,
                  retry_delays: tuple[float, ...] = (0.2, 0.5, 1.0),
-                 events: Iterable[str] | None = None, channel_burst: int = 30, transport: str = "http"):
+                 events: Iterable[str] | None = None, channel_burst: int = 30, transport: str = "http",
+                 escaped_commands: Iterable[str] = ()):
         self.bot_token, self.app_token = bot_token, app_token
         # "http": signed POSTs to request_url; "socket": envelopes over the app's Socket Mode connections
         self.transport = transport
         self.events = set(events) if events is not None else None
+        # Commands with `should_escape: true` in the manifest: picked @names arrive as <@U…|name>.
+        self.escaped_commands = set(escaped_commands)
         self.channel_burst = channel_burst
         self.request_url: str | None = None
         self.hang_seconds = 2.0  # how long a timeout=True fault hangs before dropping the connection
@@ -130,6 +133,31 @@ class Sandbox(People):
         """Socket Mode: ask the app's connections to reconnect (``refresh_requested``)."""
         return self.socket.request_refresh(warning=warning)
 
+    def deactivate(self, user_id: str) -> None:
+        """An admin deactivated this account: users.info says `deleted: true` from now on."""
+        with self.ws.lock:
+            self.ws.users[user_id]["deleted"] = True
+
+    def join_workspace(self, name: str, **kwargs: Any) -> str:
+        """A new member joins: a `team_join` event (if subscribed), with the full user object."""
+        uid = self.add_user(name, **kwargs)
+        with self.ws.lock:
+            event = {"type": "team_join", "user": copy.deepcopy(self.ws.users[uid]), "event_ts": self.ws.next_ts()}
+        self._deliver_if_subscribed(event)
+        return uid
+
+    def join_channel(self, user_id: str, channel_id: str, *, inviter: str | None = None) -> None:
+        """Someone joins (or is added to) a channel: `member_joined_channel`, where the bot is a member."""
+        with self.ws.lock:
+            conv = self.ws.conversation(channel_id)
+            conv.members.add(user_id)
+            event = {"type": "member_joined_channel", "user": user_id, "channel": conv.id,
+                     "channel_type": "G" if conv.is_private else "C", "team": self.ws.team_id,
+                     "event_ts": self.ws.next_ts()}
+            if inviter:
+                event["inviter"] = inviter
+        self._deliver_if_subscribed(event)
+
     def set_bot_member(self, channel_id: str, is_member: bool) -> None:
         with self.ws.lock:
             members = self.ws.conversation(channel_id).members
@@ -180,6 +208,12 @@ class Sandbox(People):
         with self.ws.lock:
             conv = self.ws.conversation(self.ws.bot_dm(user))
             return copy.deepcopy([m for m in conv.messages.values() if m.get("bot_id") == self.ws.bot_id])
+
+    def group_dms(self, user: str) -> dict[str, list[dict]]:
+        """The bot's group DMs that include `user`, with their top-level messages."""
+        with self.ws.lock:
+            return {cid: copy.deepcopy([m for m in self.ws.conversation(cid).messages.values() if is_top_level(m)])
+                    for people, cid in self.ws.group_dms.items() if user in people}
 
     def wait_for(self, predicate: Callable[[], Any], timeout: float = 5.0, interval: float = 0.02) -> Any:
         deadline = time.monotonic() + timeout

@@ -271,7 +271,14 @@ class WebApi:
             if uid not in self.ws.users:
                 raise SlackError("user_not_found")
         if len(users) > 1:
-            raise SlackError("method_not_supported_for_channel_type")  # group DMs: not modelled
+            if len(set(users)) > 8:
+                raise SlackError("too_many_users")
+            for uid in users:
+                if self.ws.users[uid]["is_bot"] or self.ws.users[uid]["deleted"]:
+                    raise SlackError("cannot_dm_bot" if self.ws.users[uid]["is_bot"] else "user_disabled")
+            # One group DM per set of people (the bot is a member): the same one again for the same set.
+            channel_id, created = self.ws.group_dm(set(users))
+            return {"channel": {"id": channel_id}, **({} if created else {"already_open": True})}
         channel_id = self.ws.bot_dm(users[0])
         return {"no_op": True, "already_open": True, "channel": {"id": channel_id}}
 

@@ -15,6 +15,15 @@ from typing import Any, Callable
 SLACKBOT = "USLACKBOT"
 
 
+def tz_offset(tz: str, at: float) -> int:
+    """Seconds east of UTC in `tz` at `at`, as users.info reports it."""
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    offset = datetime.fromtimestamp(at, timezone.utc).astimezone(ZoneInfo(tz)).utcoffset()
+    return int(offset.total_seconds()) if offset is not None else 0
+
+
 def escape(text: str) -> str:
     """Escape typed text the way Slack clients do (``&`` first)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -58,6 +67,7 @@ class Workspace:
         self.users: dict[str, dict] = {}
         self.conversations: dict[str, Conversation] = {}
         self.bot_dms: dict[str, str] = {}  # user id -> D id
+        self.group_dms: dict[frozenset[str], str] = {}  # people (without the bot) -> G id
         self.ephemerals: list[dict] = []
         self.views: dict[str, dict] = {}
         self.view_owner: dict[str, str] = {}  # view id -> user id
@@ -88,7 +98,8 @@ class Workspace:
         real = real_name or name
         self.users[uid] = {
             "id": uid, "team_id": self.team_id, "name": name, "deleted": deleted,
-            "real_name": real, "tz": tz, "is_admin": is_admin, "is_owner": is_owner,
+            "real_name": real, "tz": tz, "tz_label": tz, "tz_offset": tz_offset(tz, self.clock()),
+            "is_admin": is_admin, "is_owner": is_owner,
             "is_primary_owner": False, "is_restricted": False, "is_ultra_restricted": False,
             "is_bot": is_bot, "is_app_user": False, "updated": int(self.clock()),
             "profile": {"real_name": real, "display_name": name, "real_name_normalized": real,
@@ -111,6 +122,16 @@ class Workspace:
             self.bot_dms[user_id] = self.add_conversation(
                 user_id, "im", {user_id, self.bot_user_id}, prefix="D", user=user_id)
         return self.bot_dms[user_id]
+
+    def group_dm(self, users: set[str]) -> tuple[str, bool]:
+        """The mpim of these people and the bot: (id, created now?)."""
+        key = frozenset(users)
+        if key in self.group_dms:
+            return self.group_dms[key], False
+        names = sorted(self.users[u]["name"] for u in key | {self.bot_user_id})
+        self.group_dms[key] = self.add_conversation("mpdm-" + "--".join(names) + "-1", "mpim",
+                                                    set(key) | {self.bot_user_id}, prefix="G")
+        return self.group_dms[key], True
 
     def conversation(self, channel_id: str) -> Conversation:
         conv = self.conversations.get(channel_id)
@@ -238,12 +259,14 @@ TRIGGER_RE = re.compile(r"^\d+\.\d+\.[0-9a-f]+$")
 MENTION_RE = re.compile(r"(?<![\w&;])@([\w.\-]+)")
 
 
-def client_mentions(ws: Workspace, text: str) -> str:
+def client_mentions(ws: Workspace, text: str, *, with_names: bool = False) -> str:
     """Turn ``@name`` into the ``<@U…>`` / ``<!here>`` tokens a Slack client's autocomplete inserts."""
     def replace(match: re.Match) -> str:
         name = match.group(1)
         if name in ("here", "channel", "everyone"):
             return f"<!{name}>"
         uid = ws.user_by_name(name)
-        return f"<@{uid}>" if uid else match.group(0)
+        if uid is None:
+            return match.group(0)
+        return f"<@{uid}|{name}>" if with_names else f"<@{uid}>"
     return MENTION_RE.sub(replace, text)

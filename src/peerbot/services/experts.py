@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, case, func, literal_column, or_, select, update
 from sqlalchemy.orm import Session
 
 from peerbot.services import topics
@@ -275,28 +275,28 @@ def knowledge_gaps(session: Session, team_id: str, *, since: datetime, now: date
     `nameable_channels`, a topic is only named if it was asked about in one of
     those channels or someone declared it (so a topic that only a private
     conversation knows never leaves it)."""
+    # One grouped query: demand per topic, its experts, and (for the naming rule) whether it was
+    # asked about in a nameable channel and how many declared it.
+    experts = (select(Expertise.topic_id, func.count().label("n")).select_from(Expertise)
+               .join(Member, and_(Member.team_id == Expertise.team_id, Member.user_id == Expertise.user_id))
+               .where(Expertise.team_id == team_id, _counts(session)).group_by(Expertise.topic_id).subquery())
+    declared = (select(Expertise.topic_id, func.count().label("n")).where(Expertise.declared.is_(True))
+                .group_by(Expertise.topic_id).subquery())
+    in_nameable = (func.max(case((Question.channel_id.in_(sorted(nameable_channels)), 1), else_=0))
+                   if nameable_channels is not None else literal_column("1"))
     rows = session.execute(
-        select(Question.topic_id, Question.channel_id, Question.status)
+        select(Topic.name, func.count(), func.count(case((Question.status == "open", 1))),
+               func.coalesce(func.max(experts.c.n), 0), in_nameable, func.coalesce(func.max(declared.c.n), 0))
+        .select_from(Question).join(Topic, Topic.id == Question.topic_id)
+        .outerjoin(experts, experts.c.topic_id == Question.topic_id)
+        .outerjoin(declared, declared.c.topic_id == Question.topic_id)
         .where(Question.team_id == team_id, Question.topic_id.is_not(None), Question.created_at >= since,
                Question.created_at <= now, Question.message_ts.is_not(None))
+        .group_by(Question.topic_id, Topic.name)
+        .having(func.count() >= min_questions)
     ).all()
-    demand: dict[int, list] = {}
-    for topic_id, channel_id, status in rows:
-        demand.setdefault(topic_id, []).append((channel_id, status))
-    gaps = []
-    for topic_id, asked in demand.items():
-        if len(asked) < min_questions:
-            continue
-        experts = expert_count(session, team_id, topic_id)
-        if experts > max_experts:
-            continue
-        if nameable_channels is not None and not any(c in nameable_channels for c, _ in asked):
-            declared = session.scalar(select(func.count()).select_from(Expertise)
-                                      .where(Expertise.topic_id == topic_id, Expertise.declared.is_(True)))
-            if not declared:
-                continue
-        name = session.scalar(select(Topic.name).where(Topic.id == topic_id))
-        unanswered = sum(1 for _, status in asked if status == "open")
-        gaps.append(Gap(name, len(asked), unanswered, experts))
+    gaps = [Gap(name, asked, unanswered, expert_total)
+            for name, asked, unanswered, expert_total, nameable, declared_total in rows
+            if expert_total <= max_experts and (nameable or declared_total)]
     gaps.sort(key=lambda g: (-(g.questions / (g.experts + 1)), -g.unanswered, g.topic))
     return gaps[:limit]

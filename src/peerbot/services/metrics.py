@@ -19,7 +19,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Iterable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, distinct, func, literal_column, select, union, union_all
 from sqlalchemy.orm import Session
 
 from peerbot.services import topics as topic_names
@@ -191,6 +191,99 @@ def channels_asked_in(session: Session, team_id: str, *, now: datetime, period: 
     ))
 
 
+# ---- counting in the database ----------------------------------------------------------------
+# The dashboard counts a period's questions, items and searches with SQL aggregates: nothing below
+# loads rows into Python just to count them. Distinct people (the small-group rule) are counted in
+# SQL too: a UNION of (key, person) pairs, deduplicated by the database.
+
+def _question_where(team_id: str, since: datetime, until: datetime, channels: list[str] | None) -> list:
+    where = [Question.team_id == team_id, Question.message_ts.is_not(None),
+             Question.created_at >= since, Question.created_at <= until]
+    if channels is not None:
+        where.append(Question.channel_id.in_(channels))
+    return where
+
+
+def _item_where(team_id: str, since: datetime, until: datetime, channels: list[str] | None) -> list:
+    where = [KnowledgeItem.team_id == team_id, KnowledgeItem.created_at >= since, KnowledgeItem.created_at <= until]
+    if channels is not None:
+        where.append(KnowledgeItem.channel_id.in_(channels))
+    return where
+
+
+def _search_where(team_id: str, since: datetime, until: datetime, channels: list[str] | None) -> list:
+    where = [KbSearch.team_id == team_id, KbSearch.created_at >= since, KbSearch.created_at <= until]
+    if channels is not None:
+        where.append(KbSearch.channel_id.in_(channels))
+    return where
+
+
+def _question_counts(where: list, *keys):
+    """Per key: asked, answered, accepted, unanswered, as `QuestionFact` defines them (only
+    answers by someone other than the asker count)."""
+    answers = (select(Answer.question_id, func.count(Answer.accepted_at).label("accepted"))
+               .select_from(Answer).join(Question, Question.id == Answer.question_id)
+               .where(*where, Answer.author_id != Question.asker_id)
+               .group_by(Answer.question_id).subquery())
+    return (select(*keys, func.count(), func.count(answers.c.question_id),
+                   func.count(case((answers.c.accepted > 0, 1))),
+                   func.count(case((and_(Question.status == "open", answers.c.question_id.is_(None)), 1))))
+            .select_from(Question).outerjoin(answers, answers.c.question_id == Question.id)
+            .where(*where).group_by(*keys))
+
+
+def _question_people(where: list, key) -> list:
+    """(key, person) for askers and answerers (others than the asker) of these questions."""
+    return [select(key.label("key"), Question.asker_id.label("person")).where(*where),
+            select(key, Answer.author_id).select_from(Question).join(Answer, Answer.question_id == Question.id)
+            .where(*where, Answer.author_id != Question.asker_id)]
+
+
+def _saver_people(where: list, key) -> list:
+    """(key, person) for whoever saved these items: the first saver and every bookmark."""
+    return [select(key.label("key"), KnowledgeItem.saved_by.label("person")).where(*where),
+            select(key, KnowledgeSave.user_id).select_from(KnowledgeSave)
+            .join(KnowledgeItem, KnowledgeItem.id == KnowledgeSave.item_id).where(*where)]
+
+
+@dataclass(frozen=True)
+class People:
+    """The distinct people behind a row, as the small-group rule needs them: how many, and who
+    they are while they are fewer than SMALL_GROUP, so rows can be merged (`union`) without
+    counting again. `len()` is the count; once 5 or more people are merged in, the merged count
+    is a lower bound (still 5 or more: `guarded` gives the same answer)."""
+
+    count: int = 0
+    few: frozenset[str] = frozenset()  # everyone, when count < SMALL_GROUP
+
+    def __len__(self) -> int:
+        return self.count
+
+    @staticmethod
+    def of(people: Iterable[str]) -> People:
+        people = frozenset(people)
+        return People(len(people), people if len(people) < SMALL_GROUP else frozenset())
+
+    @staticmethod
+    def union(groups: Iterable[People]) -> People:
+        groups = list(groups)
+        if any(g.count >= SMALL_GROUP for g in groups):
+            return People(max(g.count for g in groups))
+        return People.of(frozenset().union(*(g.few for g in groups)))
+
+
+def _people_by(session: Session, parts: list, keys: set) -> dict:
+    """key → People over the UNION of (key, person) selects."""
+    pairs = union(*parts).subquery()
+    counts = dict(session.execute(select(pairs.c.key, func.count()).group_by(pairs.c.key)).all())
+    small = [k for k, n in counts.items() if n < SMALL_GROUP and k in keys]
+    few: dict = {}
+    if small:
+        for key, person in session.execute(select(pairs.c.key, pairs.c.person).where(pairs.c.key.in_(small))):
+            few.setdefault(key, set()).add(person)
+    return {k: People(n, frozenset(few.get(k, ()))) if n < SMALL_GROUP else People(n) for k, n in counts.items()}
+
+
 # ---- the overview ----------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -282,9 +375,33 @@ def _hours(start: datetime, end: datetime) -> float:
     return (end - start).total_seconds() / 3600
 
 
+@dataclass(frozen=True)
+class Activity:
+    """Items saved and /kb searches in a period: counts and distinct people."""
+    items: int = 0
+    item_people: int = 0  # distinct savers (the first saver and every bookmark)
+    searches: int = 0
+    searches_found: int = 0
+    search_people: int = 0
+
+
 def summarise(facts: list[QuestionFact], items: list[SavedItem], found: list[Search], *, since: datetime,
               until: datetime, tz: str) -> Overview:
     """The overview of exactly these questions, items and searches."""
+    activity = Activity(len(items), len(set().union(*(i.people for i in items))), len(found),
+                        sum(1 for s in found if s.results > 0), len({s.user_id for s in found}))
+    return _summary(facts, activity, since=since, until=until, hours=_working_hours(facts, tz))
+
+
+def _working_hours(facts: list[QuestionFact], tz: str) -> dict[int, tuple[float | None, float | None]]:
+    """question id → working hours to the first answer and to the accepted one."""
+    return {f.id: (working_hours_between(f.created_at, f.first_answer_at, tz) if f.first_answer_at else None,
+                   working_hours_between(f.created_at, f.accepted_at, tz) if f.accepted_at else None)
+            for f in facts if f.first_answer_at or f.accepted_at}
+
+
+def _summary(facts: list[QuestionFact], activity: Activity, *, since: datetime, until: datetime,
+             hours: dict[int, tuple[float | None, float | None]]) -> Overview:
     return Overview(
         since=since, until=until,
         asked=len(facts),
@@ -292,18 +409,61 @@ def summarise(facts: list[QuestionFact], items: list[SavedItem], found: list[Sea
         accepted=sum(1 for f in facts if f.accepted_at is not None),
         unanswered=sum(1 for f in facts if f.unanswered),
         first_answer_hours=median_hours(_hours(f.created_at, f.first_answer_at) for f in facts if f.first_answer_at),
-        first_answer_working_hours=median_hours(working_hours_between(f.created_at, f.first_answer_at, tz)
-                                                for f in facts if f.first_answer_at),
+        first_answer_working_hours=median_hours(hours[f.id][0] for f in facts if f.first_answer_at),
         accepted_hours=median_hours(_hours(f.created_at, f.accepted_at) for f in facts if f.accepted_at),
-        accepted_working_hours=median_hours(working_hours_between(f.created_at, f.accepted_at, tz)
-                                            for f in facts if f.accepted_at),
-        items_saved=len(items),
-        searches=len(found),
-        searches_found=sum(1 for s in found if s.results > 0),
+        accepted_working_hours=median_hours(hours[f.id][1] for f in facts if f.accepted_at),
+        items_saved=activity.items,
+        searches=activity.searches,
+        searches_found=activity.searches_found,
         question_people=len({f.asker_id for f in facts}.union(*(f.answerers for f in facts))),
-        item_people=len(set().union(*(i.people for i in items))),
-        search_people=len({s.user_id for s in found}),
+        item_people=activity.item_people,
+        search_people=activity.search_people,
     )
+
+
+def activity(session: Session, team_id: str, *, since: datetime, until: datetime,
+             channels: Iterable[str] | None = None,
+             weeks: list[tuple[datetime, datetime]] | None = None) -> dict[int, Activity]:
+    """Items saved and searches in [since, until], counted in the database: {0: the period},
+    or, with `weeks` ((start, end) pairs cutting [since, until] as `overview` does), one entry
+    per week index (weeks without activity are left out)."""
+    channels = None if channels is None else list(channels)
+    item_where = _item_where(team_id, since, until, channels)
+    search_where = _search_where(team_id, since, until, channels)
+
+    def bucketed(column, make):
+        """make(week, *where) → selects whose first column is the week; a moment equal to `until`
+        belongs to every week ending there (`overview`'s rule), hence the extra selects."""
+        if weeks is None:
+            parts = make(literal_column("0"))
+        else:
+            ends = [n for n, (_, end) in enumerate(weeks) if end == until]
+            week = case(*((column < end, literal_column(str(n))) for n, (_, end) in enumerate(weeks)),
+                        else_=literal_column(str(ends[0])))
+            parts = make(week) + [part for n in ends[1:] for part in make(literal_column(str(n)), column == until)]
+        return (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
+
+    figures: dict[int, dict[str, int]] = {}
+    items = bucketed(KnowledgeItem.created_at, lambda week, *more: [
+        select(week.label("week")).select_from(KnowledgeItem).where(*item_where, *more)])
+    for week, count in session.execute(select(items.c.week, func.count()).group_by(items.c.week)):
+        figures.setdefault(week, {})["items"] = count
+    savers = bucketed(KnowledgeItem.created_at, lambda week, *more: [
+        select(week.label("week"), KnowledgeItem.saved_by.label("person")).where(*item_where, *more),
+        select(week, KnowledgeSave.user_id).select_from(KnowledgeSave)
+        .join(KnowledgeItem, KnowledgeItem.id == KnowledgeSave.item_id).where(*item_where, *more)])
+    for week, people in session.execute(select(savers.c.week, func.count(distinct(savers.c.person)))
+                                        .group_by(savers.c.week)):
+        figures.setdefault(week, {})["item_people"] = people
+    found = bucketed(KbSearch.created_at, lambda week, *more: [
+        select(week.label("week"), KbSearch.user_id.label("person"), KbSearch.results.label("results"))
+        .where(*search_where, *more)])
+    for week, count, hits, people in session.execute(
+        select(found.c.week, func.count(), func.count(case((found.c.results > 0, 1))),
+               func.count(distinct(found.c.person))).group_by(found.c.week)
+    ):
+        figures.setdefault(week, {}).update(searches=count, searches_found=hits, search_people=people)
+    return {week: Activity(**values) for week, values in figures.items()}
 
 
 @dataclass(frozen=True)
@@ -328,25 +488,28 @@ def overview(session: Session, team_id: str, *, since: datetime, until: datetime
     """The overview for a period and its weekly trend (weeks start on Monday, local time)."""
     channels = None if channels is None else list(channels)
     facts = question_facts(session, team_id, since=since, until=until, channels=channels)
-    items = saved_items(session, team_id, since=since, until=until, channels=channels)
-    found = searches(session, team_id, since=since, until=until, channels=channels)
-    total = summarise(facts, items, found, since=since, until=until, tz=tz)
+    hours = _working_hours(facts, tz)
     zone = ZoneInfo(tz)
-    weeks = []
+    bounds = []
     monday = week_start(since, tz)
     last = week_start(until, tz)
     while monday <= last:
         start = max(since, datetime.combine(monday, time(0), tzinfo=zone).astimezone(timezone.utc))
         end = min(until, datetime.combine(monday + timedelta(days=7), time(0), tzinfo=zone).astimezone(timezone.utc))
+        bounds.append((monday, start, end))
+        monday += timedelta(days=7)
+    total = _summary(facts, activity(session, team_id, since=since, until=until, channels=channels).get(0, Activity()),
+                     since=since, until=until, hours=hours)
+    weekly = activity(session, team_id, since=since, until=until, channels=channels,
+                      weeks=[(start, end) for _, start, end in bounds])
+    weeks = []
+    for n, (monday, start, end) in enumerate(bounds):
 
         def inside(moment: datetime, start=start, end=end) -> bool:
             return start <= moment < end or (moment == until == end)
 
-        weeks.append(Week(monday, summarise([f for f in facts if inside(f.created_at)],
-                                            [i for i in items if inside(i.created_at)],
-                                            [s for s in found if inside(s.created_at)],
-                                            since=start, until=end, tz=tz)))
-        monday += timedelta(days=7)
+        weeks.append(Week(monday, _summary([f for f in facts if inside(f.created_at)], weekly.get(n, Activity()),
+                                           since=start, until=end, hours=hours)))
     return OverviewReport(total, weeks)
 
 
@@ -380,8 +543,22 @@ def topics_table(session: Session, team_id: str, *, since: datetime, until: date
     biggest gaps first. A topic is named if someone declared it, it was asked about in a
     nameable channel, or a public item carries it; the rest is one unnamed row."""
     channels = None if channels is None else list(channels)
-    facts = [f for f in question_facts(session, team_id, since=since, until=until, channels=channels) if f.topic_id]
-    found = [s for s in searches(session, team_id, since=since, until=until, channels=channels) if s.topic_id]
+    question_where = [*_question_where(team_id, since, until, channels), Question.topic_id.is_not(None)]
+    search_where = [*_search_where(team_id, since, until, channels), KbSearch.topic_id.is_not(None)]
+    asked: dict[int, list[int]] = {}  # topic → [questions, unanswered]
+    asked_in: dict[int, set[str]] = {}
+    for topic_id, channel_id, count, _answered, _accepted, unanswered in session.execute(
+            _question_counts(question_where, Question.topic_id, Question.channel_id)):
+        tally = asked.setdefault(topic_id, [0, 0])
+        tally[0] += count
+        tally[1] += unanswered
+        asked_in.setdefault(topic_id, set()).add(channel_id)
+    failed = dict(session.execute(select(KbSearch.topic_id, func.count(case((KbSearch.results == 0, 1))))
+                                  .where(*search_where).group_by(KbSearch.topic_id)).all())
+    demand = [select(Question.topic_id.label("key"), Question.asker_id.label("person")).where(*question_where),
+              select(KbSearch.topic_id, KbSearch.user_id).where(*search_where, KbSearch.results == 0)]
+    pairs = union(*demand).subquery()
+    people = dict(session.execute(select(pairs.c.key, func.count()).group_by(pairs.c.key)).all())
     names = dict(session.execute(select(Topic.id, Topic.name).where(Topic.team_id == team_id)).all())
     live = and_(Member.team_id == Expertise.team_id, Member.user_id == Expertise.user_id)
     supply: dict[int, list[set[str]]] = {}
@@ -406,29 +583,30 @@ def topics_table(session: Session, team_id: str, *, since: datetime, until: date
         items[topic_id] = items.get(topic_id, 0) + count
         if is_public:
             public_items.add(topic_id)
-    topic_ids = {f.topic_id for f in facts} | {s.topic_id for s in found} | {
-        t for t, (d, e) in supply.items() if d or e} | set(items)
+    topic_ids = set(asked) | set(failed) | {t for t, (d, e) in supply.items() if d or e} | set(items)
     rows: list[TopicRow] = []
     hidden = [0, 0, 0, 0, 0, 0, set(), set()]
     for topic_id in topic_ids:
-        asked = [f for f in facts if f.topic_id == topic_id]
-        failed = [s for s in found if s.topic_id == topic_id and s.results == 0]
+        questions, unanswered = asked.get(topic_id, (0, 0))
         declared, earned = supply.get(topic_id, [set(), set()])
-        nameable = bool(declared) or topic_id in public_items or any(f.channel_id in nameable_channels for f in asked)
-        people = {f.asker_id for f in asked} | {s.user_id for s in failed}
+        nameable = bool(declared) or topic_id in public_items or bool(asked_in.get(topic_id, set()) & nameable_channels)
         if not nameable:
-            for n, value in enumerate((len(asked), sum(f.unanswered for f in asked), len(failed), 0, len(earned),
+            for n, value in enumerate((questions, unanswered, failed.get(topic_id, 0), 0, len(earned),
                                        items.get(topic_id, 0))):
                 hidden[n] += value
             hidden[6] |= earned
-            hidden[7] |= people
+            if topic_id in people:
+                hidden[7].add(topic_id)
             continue
-        rows.append(TopicRow(names.get(topic_id, "?"), len(asked), sum(f.unanswered for f in asked), len(failed),
-                             len(declared), len(earned), len(declared | earned), items.get(topic_id, 0), len(people)))
+        rows.append(TopicRow(names.get(topic_id, "?"), questions, unanswered, failed.get(topic_id, 0),
+                             len(declared), len(earned), len(declared | earned), items.get(topic_id, 0),
+                             people.get(topic_id, 0)))
     rows.sort(key=lambda r: (not r.gap, -(r.demand / (r.experts + 1)), r.topic or ""))
     if hidden[0] or hidden[2]:
+        hidden_people = session.scalar(select(func.count(distinct(pairs.c.person)))
+                                       .where(pairs.c.key.in_(sorted(hidden[7])))) if hidden[7] else 0
         rows.append(TopicRow(None, hidden[0], hidden[1], hidden[2], 0, hidden[4], len(hidden[6]), hidden[5],
-                             len(hidden[7])))
+                             hidden_people))
     return rows
 
 
@@ -585,32 +763,54 @@ class ChannelRow:
     unanswered: int
     items: int
     searches: int
-    people: frozenset[str]
+    people: People  # len() is what the small-group rule needs
 
 
 def channels_table(session: Session, team_id: str, *, since: datetime, until: datetime) -> list[ChannelRow]:
     """Activity per conversation in the period, busiest first. Callers decide which rows may be
     named (see `merge_private`)."""
-    facts = question_facts(session, team_id, since=since, until=until)
-    items = saved_items(session, team_id, since=since, until=until)
-    found = searches(session, team_id, since=since, until=until)
-    channel_ids = {f.channel_id for f in facts} | {i.channel_id for i in items}
+    question_where = _question_where(team_id, since, until, None)
+    item_where = _item_where(team_id, since, until, None)
+    search_where = _search_where(team_id, since, until, None)
+    asked = {channel_id: counts for channel_id, *counts in session.execute(
+        _question_counts(question_where, Question.channel_id))}
+    items = dict(session.execute(select(KnowledgeItem.channel_id, func.count()).where(*item_where)
+                                 .group_by(KnowledgeItem.channel_id)).all())
+    searched = dict(session.execute(select(KbSearch.channel_id, func.count()).where(*search_where)
+                                    .group_by(KbSearch.channel_id)).all())
+    channel_ids = set(asked) | set(items)
+    people = _people_by(session, [*_question_people(question_where, Question.channel_id),
+                                  *_saver_people(item_where, KnowledgeItem.channel_id),
+                                  select(KbSearch.channel_id, KbSearch.user_id).where(*search_where)], channel_ids)
     known = {c.channel_id: c for c in session.scalars(select(Conversation).where(
         Conversation.team_id == team_id, Conversation.channel_id.in_(list(channel_ids))))} if channel_ids else {}
     rows = []
     for channel_id in channel_ids:
-        asked = [f for f in facts if f.channel_id == channel_id]
-        saved = [i for i in items if i.channel_id == channel_id]
-        searched = [s for s in found if s.channel_id == channel_id]
-        people = frozenset({f.asker_id for f in asked}.union(*(f.answerers for f in asked), *(i.people for i in saved),
-                                                             (s.user_id for s in searched)))
         conv = known.get(channel_id)
         rows.append(ChannelRow(channel_id, conv.name if conv else channel_id, conv.privacy if conv else None,
-                               len(asked), sum(f.first_answer_at is not None for f in asked),
-                               sum(f.accepted_at is not None for f in asked), sum(f.unanswered for f in asked),
-                               len(saved), len(searched), people))
+                               *asked.get(channel_id, (0, 0, 0, 0)), items.get(channel_id, 0),
+                               searched.get(channel_id, 0), people.get(channel_id, People())))
     rows.sort(key=lambda r: (-r.asked, -r.items, r.name))
     return rows
+
+
+@dataclass(frozen=True)
+class ActiveChannel:
+    channel_id: str
+    name: str
+    privacy: str | None  # from the conversations cache; None when not known yet
+
+
+def active_channels(session: Session, team_id: str, *, since: datetime, until: datetime) -> list[ActiveChannel]:
+    """The conversations `channels_table` lists for the period (questions or items in it), without
+    counting anything: what every dashboard page needs for its channel filter."""
+    found = union(select(Question.channel_id).where(*_question_where(team_id, since, until, None)),
+                  select(KnowledgeItem.channel_id).where(*_item_where(team_id, since, until, None))).subquery()
+    channel_ids = list(session.scalars(select(found.c.channel_id)))
+    known = {c: (name, privacy) for c, name, privacy in session.execute(
+        select(Conversation.channel_id, Conversation.name, Conversation.privacy).where(
+            Conversation.team_id == team_id, Conversation.channel_id.in_(channel_ids)))} if channel_ids else {}
+    return [ActiveChannel(c, *(known.get(c) or (c, None))) for c in channel_ids]
 
 
 def known_conversations(session: Session, team_id: str) -> dict[str, tuple[str, str]]:
@@ -627,5 +827,5 @@ def merge_private(rows: list[ChannelRow], *, shown: set[str], label: str = "priv
     if folded:
         kept.append(ChannelRow(None, label, None, *(sum(getattr(r, f) for r in folded) for f in (
             "asked", "answered", "accepted", "unanswered", "items", "searches")),
-            frozenset().union(*(r.people for r in folded))))
+            People.union(r.people for r in folded)))
     return kept

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
 from http.cookies import SimpleCookie
 from importlib import resources
+from time import monotonic as time_now
 from typing import Callable, Iterable
 from urllib.parse import parse_qs, unquote, urlencode
 from zoneinfo import ZoneInfo
@@ -36,6 +37,10 @@ COOKIE = "peerbot_dashboard"
 PERIODS = ("7", "30", "90")
 MAX_CUSTOM_DAYS = 366
 MAX_FORM_BYTES = 10_000
+MEMBERSHIP_TTL = 300.0  # seconds a conversations.members answer is reused for a (viewer, channel)
+MEMBERSHIP_CACHE_SIZE = 10_000
+MEMBERS_PAGE = 1000  # conversations.members page size (Slack's maximum)
+MEMBERS_MAX_PAGES = 10  # up to 10,000 members looked through per channel
 SECURITY_HEADERS = [
     ("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
                                 "frame-ancestors 'none'; base-uri 'none'"),
@@ -159,6 +164,7 @@ class Dashboard:
         self._team_id: str | None = None
         self._lock = threading.Lock()
         self._names: dict[str, str] = {}
+        self._members: dict[tuple[str, str], tuple[bool, float]] = {}  # (viewer, channel) → (member?, until)
 
     # ---- plumbing -------------------------------------------------------------------------------
 
@@ -304,20 +310,35 @@ class Dashboard:
         return Visibility(privacy, names, member_of)
 
     def _is_member(self, channel_id: str, user_id: str) -> bool:
-        """conversations.members (the bot must be in the channel to ask); on any error: not shown."""
+        """conversations.members (the bot must be in the channel to ask); on any error: not shown.
+        Answers are remembered for MEMBERSHIP_TTL per (viewer, channel), errors are not."""
+        now = time_now()
+        key = (user_id, channel_id)
+        with self._lock:
+            cached = self._members.get(key)
+            if cached is not None and cached[1] > now:
+                return cached[0]
         cursor = None
+        found = False
         try:
-            for _ in range(50):
-                page = self.deps.client.conversations_members(channel=channel_id, limit=200,
+            for _ in range(MEMBERS_MAX_PAGES):
+                page = self.deps.client.conversations_members(channel=channel_id, limit=MEMBERS_PAGE,
                                                               **({"cursor": cursor} if cursor else {}))
                 if user_id in page.get("members", []):
-                    return True
+                    found = True
+                    break
                 cursor = (page.get("response_metadata") or {}).get("next_cursor")
                 if not cursor:
-                    return False
+                    break
         except SlackApiError:
             return False
-        return False
+        with self._lock:
+            if len(self._members) >= MEMBERSHIP_CACHE_SIZE:
+                self._members = {k: v for k, v in self._members.items() if v[1] > now}
+                if len(self._members) >= MEMBERSHIP_CACHE_SIZE:
+                    self._members.clear()
+            self._members[key] = (found, now + MEMBERSHIP_TTL)
+        return found
 
     def viewer_name(self, viewer: access.Viewer) -> str:
         if viewer.user_id not in self._names:
@@ -333,7 +354,12 @@ class Dashboard:
         now, tz = self.deps.clock(), self.deps.settings.timezone
         filters = parse_filters(request.query, now=now, tz=tz)
         with self.deps.db.read() as session:
-            rows = metrics.channels_table(session, viewer.team_id, since=filters.since, until=filters.until)
+            # Every page needs the period's channels for its filter; only the Channels page shows
+            # their figures, so only it counts them (once).
+            if page == "channels":
+                rows = metrics.channels_table(session, viewer.team_id, since=filters.since, until=filters.until)
+            else:
+                rows = metrics.active_channels(session, viewer.team_id, since=filters.since, until=filters.until)
         seen = self.visibility(rows, viewer)
         if filters.channel and filters.channel not in seen.nameable:
             filters = Filters(filters.period, filters.since, filters.until, filters.start, filters.end, None,

@@ -1,0 +1,174 @@
+"""Programmes (PROGRAMMES.md §2): a home channel, settings with the
+documented defaults, who may change them, and the people in them.
+
+Services flush, never commit; time is a parameter."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from peerbot.services.conversations import ensure_workspace
+from peerbot.store.models import Programme, ProgrammeMember
+from peerbot.store.upsert import insert_ignore
+
+BUDDIES, MENTORING, CIRCLES = "buddies", "mentoring", "circles"
+KINDS = (BUDDIES, MENTORING, CIRCLES)
+READY = (BUDDIES,)  # the others answer that they are coming
+ACTIVE, PAUSED, LEFT = "active", "paused", "left"
+BUDDY, HIRE = "buddy", "hire"
+
+
+@dataclass(frozen=True)
+class BuddySettings:
+    """PROGRAMMES.md §3 defaults."""
+
+    capacity: int = 1  # active hires per buddy (max 2)
+    assign_days_before: int = 5  # business days before the start
+    autopick_after: int = 2  # business days without a pick
+    headsup_days_before: int = 3  # business days before the start
+    checkin_days: tuple[int, ...] = (7, 30, 60, 90)
+    max_tz_hours: int = 3
+    holidays: tuple[str, ...] = field(default=())  # YYYY-MM-DD: no reminders or business days
+
+    @property
+    def holiday_dates(self) -> frozenset[date]:
+        return frozenset(date.fromisoformat(d) for d in self.holidays)
+
+
+LIMITS = {"capacity": (1, 2), "assign_days_before": (0, 20), "autopick_after": (1, 10),
+          "headsup_days_before": (0, 10)}
+
+
+def settings_of(row: Programme | None) -> BuddySettings:
+    raw = json.loads(row.settings) if row is not None and row.settings else {}
+    known = {k: v for k, v in raw.items() if k in BuddySettings.__dataclass_fields__}
+    for key in ("checkin_days", "holidays"):
+        if key in known:
+            known[key] = tuple(known[key])
+    return BuddySettings(**known)
+
+
+def parse_settings(values: dict[str, str]) -> tuple[BuddySettings | None, dict[str, str]]:
+    """Settings from the modal's text inputs; (None, errors by field) when any is wrong."""
+    errors: dict[str, str] = {}
+    parsed: dict = {}
+    for key, (low, high) in LIMITS.items():
+        text = (values.get(key) or "").strip()
+        if not text.isdigit() or not low <= int(text) <= high:
+            errors[key] = f"A whole number from {low} to {high}."
+        else:
+            parsed[key] = int(text)
+    days_text = (values.get("checkin_days") or "").replace(" ", "")
+    days = [d for d in days_text.split(",") if d]
+    if not days or not all(d.isdigit() and 1 <= int(d) <= 365 for d in days):
+        errors["checkin_days"] = "Days after the start, separated by commas, e.g. 7, 30, 60, 90."
+    else:
+        parsed["checkin_days"] = tuple(sorted({int(d) for d in days}))
+    holidays = []
+    for word in re.split(r"[,\s]+", values.get("holidays") or ""):
+        if not word:
+            continue
+        try:
+            holidays.append(date.fromisoformat(word).isoformat())
+        except ValueError:
+            errors["holidays"] = f"`{word[:20]}` is not a date: use YYYY-MM-DD, separated by commas."
+            break
+    parsed["holidays"] = tuple(sorted(set(holidays)))
+    if errors:
+        return None, errors
+    return BuddySettings(**parsed), {}
+
+
+def get(session: Session, team_id: str, kind: str) -> Programme | None:
+    return session.get(Programme, (team_id, kind))
+
+
+def home_of(session: Session, team_id: str, kind: str) -> str | None:
+    row = get(session, team_id, kind)
+    return row.channel_id if row is not None and row.is_on else None
+
+
+@dataclass(frozen=True)
+class Switched:
+    changed: bool
+    home: str | None  # where it is on (after the change)
+
+
+def switch(session: Session, team_id: str, kind: str, channel_id: str, on: bool, user_id: str,
+           now: datetime) -> Switched:
+    """On: this channel becomes the home (refused when it is on elsewhere:
+    `changed` False and `home` the other channel). Off: only from its home."""
+    ensure_workspace(session, team_id, now)
+    insert_ignore(session, Programme, team_id=team_id, kind=kind, channel_id=None, is_on=False,
+                  switched_on_by=None, settings=json.dumps(asdict(BuddySettings())), created_at=now,
+                  updated_at=now)
+    row = session.scalars(select(Programme).where(Programme.team_id == team_id, Programme.kind == kind)
+                          .with_for_update().execution_options(populate_existing=True)).one()
+    if on:
+        if row.is_on:
+            return Switched(False, row.channel_id)
+        row.is_on, row.channel_id, row.switched_on_by, row.updated_at = True, channel_id, user_id, now
+        session.flush()
+        return Switched(True, channel_id)
+    if not row.is_on or row.channel_id != channel_id:
+        return Switched(False, row.channel_id if row.is_on else None)
+    row.is_on, row.updated_at = False, now
+    session.flush()
+    return Switched(True, None)
+
+
+def may_change(row: Programme | None, user_id: str, *, is_admin: bool) -> bool:
+    """Workspace admins, or whoever switched the programme on."""
+    return is_admin or (row is not None and row.switched_on_by == user_id)
+
+
+def save_settings(session: Session, team_id: str, kind: str, new: BuddySettings, now: datetime) -> None:
+    session.execute(update(Programme).where(Programme.team_id == team_id, Programme.kind == kind)
+                    .values(settings=json.dumps(asdict(new)), updated_at=now))
+
+
+# ---- people in a programme ---------------------------------------------------------------------------
+
+
+def member(session: Session, team_id: str, kind: str, user_id: str, role: str) -> ProgrammeMember | None:
+    return session.get(ProgrammeMember, (team_id, kind, user_id, role))
+
+
+def join(session: Session, team_id: str, kind: str, user_id: str, role: str, now: datetime,
+         until: datetime | None = None) -> bool:
+    """Join (or re-join) in a role. False when already active."""
+    ensure_workspace(session, team_id, now)
+    if insert_ignore(session, ProgrammeMember, team_id=team_id, kind=kind, user_id=user_id, role=role,
+                     status=ACTIVE, joined_at=now, resumed_at=now, paused_until=until):
+        return True
+    row = member(session, team_id, kind, user_id, role)
+    was_active = row.status == ACTIVE
+    row.status, row.resumed_at, row.paused_until = ACTIVE, now, until
+    session.flush()
+    return not was_active
+
+
+def set_status(session: Session, team_id: str, kind: str, user_id: str, role: str, status: str,
+               now: datetime, until: datetime | None = None) -> bool:
+    row = member(session, team_id, kind, user_id, role)
+    if row is None:
+        return False
+    row.status, row.paused_until = status, until
+    if status == ACTIVE:
+        row.resumed_at = now
+    session.flush()
+    return True
+
+
+def active(session: Session, team_id: str, kind: str, role: str, now: datetime) -> list[ProgrammeMember]:
+    """Active members in a role; a pause whose date has passed counts as active."""
+    rows = session.scalars(select(ProgrammeMember).where(
+        ProgrammeMember.team_id == team_id, ProgrammeMember.kind == kind, ProgrammeMember.role == role,
+        ProgrammeMember.status != LEFT)).all()
+    return [r for r in rows if r.status == ACTIVE or (r.paused_until is not None and r.paused_until <= now)]

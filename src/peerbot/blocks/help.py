@@ -15,6 +15,8 @@ COMMANDS = [
     ("/peerbot settings", "Times, time zone and emoji for this channel."),
     ("/peerbot stats [7d] [workspace]", "Questions, answers, helpers and knowledge gaps, at a glance."),
     ("/peerbot buddies|mentoring|circles|talks on|off|settings", "Peer programmes for this channel."),
+    ("/buddy [volunteer | pause | stop | @hire start:YYYY-MM-DD manager:@manager]",
+     "Onboarding buddies: volunteer, or enrol a new hire."),
     ("/peerbot dashboard [grant|revoke @user]", "A login link to the L&D dashboard; admins grant access."),
     ("/peerbot help", "This help."),
 ]

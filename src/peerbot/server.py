@@ -146,19 +146,22 @@ class HttpServer:
 
     def close(self) -> None:
         thread = getattr(self, "_thread", None)
-        if thread is None:
-            self._server.close()
-            return
-        # Close the sockets from inside waitress's own loop (closing them from
-        # another thread races its select()); with nothing left to watch, the
-        # loop ends, then the request threads finish what they hold.
-        self._server.trigger.pull_trigger(self._close_all)
-        thread.join(timeout=10)
+        if thread is not None and thread.is_alive():
+            # Close the sockets from inside waitress's own loop (closing them
+            # from another thread races its select()); with nothing left to
+            # watch, the loop ends, then the request threads finish their work.
+            try:
+                self._server.trigger.pull_trigger(self._close_all)
+                thread.join(timeout=10)
+            except OSError:  # the loop already stopped and closed its trigger
+                pass
+        self._close_all()
         self._server.task_dispatcher.shutdown()
 
     def _close_all(self) -> None:
         for dispatcher in list(self._server._map.values()):
             dispatcher.close()
+        self._server.close()
 
 
 def socket_mode_handler(app: App, app_token: str) -> "SocketModeHandler":

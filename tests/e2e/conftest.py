@@ -7,6 +7,7 @@ over HTTP) take `http_world` instead and run once."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -84,6 +85,17 @@ class World:
     def settle(self, timeout: float = 10.0) -> None:
         """Wait until all work after the acks is done."""
         self.deps.executor.wait_idle(timeout)
+
+    def say(self, user: str, channel: str, command: str, text: str = "") -> str:
+        """Run a slash command and return what only that person saw in reply
+        (blocks as JSON, then the fallback text), once the work is done."""
+        slack = self.slack
+        before = len(slack.ephemerals(user=user))
+        assert slack.command(user, channel, command, text).acked
+        slack.wait_for(lambda: len(slack.ephemerals(user=user)) > before)
+        self.settle()
+        return "\n".join(json.dumps(e.get("blocks")) + e.get("text", "")
+                         for e in slack.ephemerals(user=user)[before:])
 
 
 @pytest.fixture(params=TRANSPORTS)

@@ -20,15 +20,6 @@ def shown(message) -> str:
     return json.dumps(message.get("blocks")) + message.get("text", "")
 
 
-def say(world, user, channel, command, text=""):
-    slack = world.slack
-    before = len(slack.ephemerals(user=user))
-    assert slack.command(user, channel, command, text).acked
-    slack.wait_for(lambda: len(slack.ephemerals(user=user)) > before)
-    world.settle()
-    return "\n".join(shown(e) for e in slack.ephemerals(user=user)[before:])
-
-
 def at(world, clock, moment):
     clock.now = moment
     result = run_job(world.deps, "programmes", moment)
@@ -49,16 +40,16 @@ def programme(world):
     slack = world.slack
     people = {name: slack.add_user(name) for name in ("hana", "ivan", "vic", "val", "vera", "mo")}
     hub = slack.add_channel("onboarding", members=[world.carol, *people.values()])
-    assert "is on" in say(world, world.carol, hub, "/peerbot", "buddies on")
+    assert "is on" in world.say(world.carol, hub, "/peerbot", "buddies on")
     for name in ("vic", "val", "vera"):
-        assert "buddy pool" in say(world, people[name], hub, "/buddy", "volunteer")
+        assert "buddy pool" in world.say(people[name], hub, "/buddy", "volunteer")
     return Clock, people, hub
 
 
 def test_a_new_hire_gets_a_buddy_meets_and_is_checked_in_on(world, programme):
     clock, p, hub = programme
     slack = world.slack
-    assert "is enrolled" in say(world, world.carol, hub, "/buddy", f"@hana start:{START} manager:@mo")
+    assert "is enrolled" in world.say(world.carol, hub, "/buddy", f"@hana start:{START} manager:@mo")
     # Nothing before the assignment day (5 business days before the start).
     assert "nothing due" in at(world, clock, ENROLLED + timedelta(days=6))
     assert "suggested" in at(world, clock, datetime(2026, 3, 9, 9, 15, tzinfo=timezone.utc))
@@ -107,7 +98,7 @@ def test_a_new_hire_gets_a_buddy_meets_and_is_checked_in_on(world, programme):
 def test_not_yet_shows_in_needs_attention_until_a_meeting_is_reported(world, programme):
     clock, p, hub = programme
     slack = world.slack
-    say(world, world.carol, hub, "/buddy", f"@ivan start:{START} manager:@mo")
+    world.say(world.carol, hub, "/buddy", f"@ivan start:{START} manager:@mo")
     at(world, clock, datetime(2026, 3, 9, 9, 15, tzinfo=timezone.utc))
     suggestion = with_block(slack.dms(p["mo"]), "peerbot-buddy-suggest-")[0]
     slack.click(p["mo"], ids.BUDDY_PICK, channel=slack.dm_channel(p["mo"]), ts=suggestion["ts"])
@@ -142,14 +133,14 @@ def test_bad_input_gets_a_clear_answer_and_changes_nothing(world, programme):
     slack.deactivate(gone)
     with slack.ws.lock:
         slack.ws.conversation(hub).members.update({robot, gone})
-    assert "is a bot" in say(world, world.carol, hub, "/buddy", f"@robot start:{START}")
-    assert "deactivated" in say(world, world.carol, hub, "/buddy", f"@gone start:{START}")
-    assert "own manager" in say(world, world.carol, hub, "/buddy", f"@hana start:{START} manager:@hana")
-    assert "not a start date" in say(world, world.carol, hub, "/buddy", "@hana start:16/03/2026")
-    assert "days ago" in say(world, world.carol, hub, "/buddy", "@hana start:2025-01-01")
-    assert "autocomplete" in say(world, world.carol, hub, "/buddy", "@nobody-here start:2026-03-16")
-    assert "Only workspace admins" in say(world, world.alice, world.general, "/buddy", f"@hana start:{START}")
-    assert "already on here" in say(world, world.carol, hub, "/peerbot", "buddies on")
-    assert "coming soon" in say(world, world.carol, hub, "/peerbot", "mentoring on")
+    assert "is a bot" in world.say(world.carol, hub, "/buddy", f"@robot start:{START}")
+    assert "deactivated" in world.say(world.carol, hub, "/buddy", f"@gone start:{START}")
+    assert "own manager" in world.say(world.carol, hub, "/buddy", f"@hana start:{START} manager:@hana")
+    assert "not a start date" in world.say(world.carol, hub, "/buddy", "@hana start:16/03/2026")
+    assert "days ago" in world.say(world.carol, hub, "/buddy", "@hana start:2025-01-01")
+    assert "autocomplete" in world.say(world.carol, hub, "/buddy", "@nobody-here start:2026-03-16")
+    assert "Only workspace admins" in world.say(world.alice, world.general, "/buddy", f"@hana start:{START}")
+    assert "already on here" in world.say(world.carol, hub, "/peerbot", "buddies on")
+    assert "coming soon" in world.say(world.carol, hub, "/peerbot", "mentoring on")
     with world.deps.db.read() as session:
         assert session.scalars(select(BuddyPairing)).all() == []

@@ -43,15 +43,6 @@ def http_clock(http_world):
     return fixed
 
 
-def say(world, user, channel, command, text=""):
-    slack = world.slack
-    before = len(slack.ephemerals(user=user))
-    assert slack.command(user, channel, command, text).acked
-    slack.wait_for(lambda: len(slack.ephemerals(user=user)) > before)
-    world.settle()
-    return "\n".join(shown(e) for e in slack.ephemerals(user=user)[before:])
-
-
 def bot_posts(world, channel):
     return [m for m in world.slack.messages(channel) if m.get("bot_id")]
 
@@ -68,12 +59,12 @@ def subscribed(world, channel, kind="digest"):
 
 def test_subscription_commands_and_settings_permissions(world, clock):
     slack = world.slack
-    assert "is on for" in say(world, world.alice, world.general, "/peerbot", "digest on")
-    assert "Monday at 09:00 (UTC)" in say(world, world.alice, world.general, "/peerbot", "digest on")
-    assert "are on for" in say(world, world.alice, world.general, "/peerbot", "prompts on")
-    assert "/invite @peerbot" in say(world, world.alice, world.random, "/peerbot", "digest on")
+    assert "is on for" in world.say(world.alice, world.general, "/peerbot", "digest on")
+    assert "Monday at 09:00 (UTC)" in world.say(world.alice, world.general, "/peerbot", "digest on")
+    assert "are on for" in world.say(world.alice, world.general, "/peerbot", "prompts on")
+    assert "/invite @peerbot" in world.say(world.alice, world.random, "/peerbot", "digest on")
     assert not subscribed(world, world.random)
-    assert "Usage" in say(world, world.alice, world.general, "/peerbot", "digest sometimes")
+    assert "Usage" in world.say(world.alice, world.general, "/peerbot", "digest sometimes")
 
     # bob neither subscribed nor is an admin: the form is replaced by a polite refusal.
     assert slack.command(world.bob, world.general, "/peerbot", "settings").acked
@@ -115,7 +106,7 @@ def test_subscription_commands_and_settings_permissions(world, clock):
         assert (row.timezone, row.digest_day, row.digest_time, row.prompt_time) == ("Europe/Berlin", 4, "08:30", "11:00")
         assert (row.save_emoji, row.escalation_hours) == ("star", 8)
 
-    assert "is off" in say(world, world.bob, world.general, "/peerbot", "digest off")
+    assert "is off" in world.say(world.bob, world.general, "/peerbot", "digest off")
     assert not subscribed(world, world.general) and subscribed(world, world.general, "prompt")
 
 
@@ -123,9 +114,9 @@ def _seed_week(world, clock):
     """A week in #general (public) and #team-secret (private)."""
     slack = world.slack
     for channel in (world.general, world.secret):
-        assert "is on" in say(world, world.alice, channel, "/peerbot", "digest on")
+        assert "is on" in world.say(world.alice, channel, "/peerbot", "digest on")
     quiet = slack.add_channel("quiet", members=[world.alice])
-    assert "is on" in say(world, world.alice, quiet, "/peerbot", "digest on")
+    assert "is on" in world.say(world.alice, quiet, "/peerbot", "digest on")
     clock.now = WEDNESDAY + timedelta(hours=1)
 
     def ask(channel, text):
@@ -154,7 +145,7 @@ def test_digest_content_privacy_and_preview(world, clock):
     slack = world.slack
     quiet = _seed_week(world, clock)
     clock.now = MONDAY + timedelta(minutes=1)
-    preview = say(world, world.bob, world.general, "/peerbot", "digest preview")
+    preview = world.say(world.bob, world.general, "/peerbot", "digest preview")
     assert "only you can see this" in preview and "Deploys freeze" in preview and "BLUEBIRD" not in preview
     assert digests(world, world.general) == []  # a preview posts nothing
 
@@ -175,7 +166,7 @@ def test_digest_content_privacy_and_preview(world, clock):
 
 def test_a_busy_week_stays_within_block_kit_limits(http_world, http_clock):
     world, slack = http_world, http_world.slack
-    assert "is on" in say(world, world.alice, world.general, "/peerbot", "digest on")
+    assert "is on" in world.say(world.alice, world.general, "/peerbot", "digest on")
     for n in range(12):
         ts = slack.post(world.alice, world.general, f"Tip {n}: " + "very long words " * 300)
         slack.react(world.bob, world.general, ts, "bookmark")
@@ -187,7 +178,7 @@ def test_a_busy_week_stays_within_block_kit_limits(http_world, http_clock):
 
 def test_running_twice_and_two_processes_post_once(http_world, http_clock, monkeypatch):
     world, slack = http_world, http_world.slack
-    assert "is on" in say(world, world.alice, world.general, "/peerbot", "digest on")
+    assert "is on" in world.say(world.alice, world.general, "/peerbot", "digest on")
     assert "1 posted" in run_job(world.deps, "digest", MONDAY)
     assert "nothing due" in run_job(world.deps, "digest", MONDAY + timedelta(minutes=5))
     assert len(digests(world, world.general)) == 1
@@ -214,7 +205,7 @@ def test_running_twice_and_two_processes_post_once(http_world, http_clock, monke
 
 def test_a_429_then_success_posts_once_and_a_lasting_outage_is_retried_later(http_world, http_clock):
     world, slack = http_world, http_world.slack
-    assert "is on" in say(world, world.alice, world.general, "/peerbot", "digest on")
+    assert "is on" in world.say(world.alice, world.general, "/peerbot", "digest on")
     slack.fail_next("chat.postMessage", status=429, retry_after=1)
     assert "1 posted" in run_job(world.deps, "digest", MONDAY)  # slack_sdk waited out Retry-After
     assert len(digests(world, world.general)) == 1
@@ -231,8 +222,8 @@ def test_a_429_then_success_posts_once_and_a_lasting_outage_is_retried_later(htt
 
 def test_a_permanent_error_unsubscribes_and_tells_the_subscriber(http_world, http_clock):
     world, slack = http_world, http_world.slack
-    assert "is on" in say(world, world.alice, world.general, "/peerbot", "digest on")
-    assert "are on" in say(world, world.alice, world.general, "/peerbot", "prompts on")
+    assert "is on" in world.say(world.alice, world.general, "/peerbot", "digest on")
+    assert "are on" in world.say(world.alice, world.general, "/peerbot", "prompts on")
     slack.set_bot_member(world.general, False)  # someone removed peerbot from the channel
     assert "1 unsubscribed" in run_job(world.deps, "digest", MONDAY)
     assert not subscribed(world, world.general) and not subscribed(world, world.general, "prompt")
@@ -245,7 +236,7 @@ def test_a_permanent_error_unsubscribes_and_tells_the_subscriber(http_world, htt
 
 def test_a_crash_between_claimed_and_posted_still_posts_exactly_once(http_world, http_clock, monkeypatch):
     world, slack = http_world, http_world.slack
-    assert "is on" in say(world, world.alice, world.general, "/peerbot", "digest on")
+    assert "is on" in world.say(world.alice, world.general, "/peerbot", "digest on")
 
     # 1. The process dies after Slack took the post, before it was recorded.
     def power_cut(*_args, **_kwargs):
@@ -277,7 +268,7 @@ def test_a_crash_between_claimed_and_posted_still_posts_exactly_once(http_world,
 def test_the_digest_follows_the_channel_zone_across_a_dst_change(http_world, http_clock):
     world, slack = http_world, http_world.slack
     http_clock.now = datetime(2026, 3, 20, 12, tzinfo=timezone.utc)
-    assert "is on" in say(world, world.alice, world.general, "/peerbot", "digest on")
+    assert "is on" in world.say(world.alice, world.general, "/peerbot", "digest on")
     with world.deps.db.begin() as session:
         session.get(ChannelSettings, (slack.team_id, world.general)).timezone = "Europe/Berlin"
     # 09:00 in Berlin: 08:00 UTC before summer time (Monday 23 March), 07:00 UTC after it (Monday 30 March).

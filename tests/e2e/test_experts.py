@@ -44,20 +44,9 @@ def team(world, clock):
     return people, channel
 
 
-def say(world, user, channel, command, text=""):
-    """Run a slash command and return what only that person saw in reply."""
-    slack = world.slack
-    before = len(slack.ephemerals(user=user))
-    delivery = slack.command(user, channel, command, text)
-    assert delivery.acked
-    slack.wait_for(lambda: len(slack.ephemerals(user=user)) > before)
-    world.settle()
-    return "\n".join(shown(e) for e in slack.ephemerals(user=user)[before:])
-
-
 def declare(world, channel, topics, *users):
     for user in users:
-        assert "listed for" in say(world, user, channel, "/experts", f"add {topics}")
+        assert "listed for" in world.say(user, channel, "/experts", f"add {topics}")
 
 
 def ask(world, user, channel, text):
@@ -81,7 +70,7 @@ def mentions(world, channel, card) -> list[str]:
 def test_directory_shows_declared_and_earned_and_ranks_who_helps(world, team, clock):
     slack = world.slack
     people, help_ = team
-    reply = say(world, people["dave"], help_, "/experts", "add Python, postgres")
+    reply = world.say(people["dave"], help_, "/experts", "add Python, postgres")
     assert "*python*" in reply and "*postgresql*" in reply  # normalised, synonym folded
     declare(world, help_, "python", people["erin"])
 
@@ -99,26 +88,26 @@ def test_directory_shows_declared_and_earned_and_ranks_who_helps(world, team, cl
     slack.react(world.bob, help_, answer_ts, "bookmark")
     world.settle()
 
-    directory = say(world, world.bob, help_, "/experts", "Python")
+    directory = world.say(world.bob, help_, "/experts", "Python")
     assert "Who knows python" in directory
     order = [directory.index(f"<@{people[name]}>") for name in ("frank", "dave", "erin")]
     assert order == sorted(order)  # earned 3 + 2 bookmarks outranks declared
     assert "earned 5" in directory and "declared" in directory
 
-    mine = say(world, people["dave"], help_, "/experts")
+    mine = world.say(people["dave"], help_, "/experts")
     assert "Your expertise" in mine and "*postgresql*" in mine and "Top topics" in mine
-    assert "removed" in say(world, people["dave"], help_, "/experts", "remove postgresql").lower()
-    assert "postgresql" not in say(world, people["dave"], help_, "/experts").split("Top topics")[0]
+    assert "removed" in world.say(people["dave"], help_, "/experts", "remove postgresql").lower()
+    assert "postgresql" not in world.say(people["dave"], help_, "/experts").split("Top topics")[0]
 
     # Nobody knows it yet: a helpful answer, with the text escaped.
-    assert "Nobody knows *&lt;b&gt;*" in say(world, world.bob, help_, "/experts", "<b>")
+    assert "Nobody knows *&lt;b&gt;*" in world.say(world.bob, help_, "/experts", "<b>")
 
 
 def test_bad_experts_input_gets_usage_and_changes_nothing(world, team):
     people, help_ = team
     for text, problem in [("away until next week", "not a date"), ("away until 2020-01-01", "in the past"),
                           ("add", "Which topics"), ("back now", "takes nothing"), ("help", "/experts add")]:
-        assert problem in say(world, people["dave"], help_, "/experts", text)
+        assert problem in world.say(people["dave"], help_, "/experts", text)
     with world.deps.db.read() as session:
         assert session.scalar(select(func.count()).select_from(Expertise)) == 0
 
@@ -145,7 +134,7 @@ def test_away_and_deactivated_experts_are_skipped_and_a_daily_cap_holds(world, t
     slack = world.slack
     people, help_ = team
     declare(world, help_, "terraform", people["dave"], people["erin"], people["frank"])
-    assert "away" in say(world, people["dave"], help_, "/experts", "away until 2026-03-06")
+    assert "away" in world.say(people["dave"], help_, "/experts", "away until 2026-03-06")
     with slack.ws.lock:  # erin leaves the company: Slack deactivates her account
         slack.ws.users[people["erin"]]["deleted"] = True
     clock.set(WEDNESDAY + routing.MEMBER_TTL + timedelta(minutes=1))  # our copy of users.info is stale now
@@ -161,7 +150,7 @@ def test_away_and_deactivated_experts_are_skipped_and_a_daily_cap_holds(world, t
     clock.set(NEXT_MONDAY)
     card = ask(world, world.bob, help_, "[terraform] state lock stuck?")
     assert mentions(world, help_, card) == [people["dave"], people["frank"]]
-    assert "Welcome back" in say(world, people["dave"], help_, "/experts", "back")
+    assert "Welcome back" in world.say(people["dave"], help_, "/experts", "back")
 
 
 def test_anonymous_questions_are_routed_without_naming_the_asker(world, team, clock):
@@ -244,14 +233,14 @@ def test_stats_count_private_activity_but_never_show_it(world, team, clock):
         ask(world, world.alice, world.secret, f"[reorg-plans] secret question {n}?")
     clock.set(WEDNESDAY + timedelta(days=1))
 
-    here = say(world, world.carol, help_, "/peerbot", "stats")
+    here = world.say(world.carol, help_, "/peerbot", "stats")
     assert "Questions asked: *1*" in here and "(100%)" in here and "20 min" in here
     assert f"<@{world.bob}>" in here  # top helper
 
-    everywhere = say(world, world.carol, help_, "/peerbot", "stats workspace 7d")
+    everywhere = world.say(world.carol, help_, "/peerbot", "stats workspace 7d")
     assert "Questions asked: *3*" in everywhere and "last 7 days" in everywhere
     assert "reorg" not in everywhere and "secret" not in everywhere
     # In the private channel itself, its own gap may be named.
-    assert "reorg-plans" in say(world, world.alice, world.secret, "/peerbot", "stats")
+    assert "reorg-plans" in world.say(world.alice, world.secret, "/peerbot", "stats")
 
-    assert "Usage: `/peerbot stats" in say(world, world.carol, help_, "/peerbot", "stats yesterday")
+    assert "Usage: `/peerbot stats" in world.say(world.carol, help_, "/peerbot", "stats yesterday")

@@ -29,22 +29,13 @@ def clock(world):
     return fixed
 
 
-def say(world, user, channel, command, text=""):
-    slack = world.slack
-    before = len(slack.ephemerals(user=user))
-    assert slack.command(user, channel, command, text).acked
-    slack.wait_for(lambda: len(slack.ephemerals(user=user)) > before)
-    world.settle()
-    return "\n".join(shown(e) for e in slack.ephemerals(user=user)[before:])
-
-
 def prompts_in(world, channel):
     return [m for m in world.slack.messages(channel)
             if m.get("bot_id") and "peerbot-prompt-" in json.dumps(m.get("blocks"))]
 
 
 def test_without_experts_the_prompt_invites_people_to_declare_topics(world, clock):
-    assert "are on" in say(world, world.alice, world.general, "/peerbot", "prompts on")
+    assert "are on" in world.say(world.alice, world.general, "/peerbot", "prompts on")
     assert "nothing due" in run_job(world.deps, "prompts", PROMPT_TIME - timedelta(minutes=5))
     assert "1 posted" in run_job(world.deps, "prompts", PROMPT_TIME)
     assert "/experts add" in shown(prompts_in(world, world.general)[0])
@@ -67,14 +58,14 @@ def test_spotlight_rotates_skips_away_experts_and_keeps_private_questions_privat
     frank = slack.add_user("frank")
     help_ = slack.add_channel("python-help", members=[world.alice, world.bob, dave, erin, frank])
     for person in (dave, erin, frank):
-        say(world, person, help_, "/experts", "add python")
-    say(world, frank, help_, "/experts", "away")
+        world.say(person, help_, "/experts", "add python")
+    world.say(frank, help_, "/experts", "away")
     for channel, text in ((help_, "[python] Which test runner do we use?"),
                           (world.secret, "[python] Is the secret migration script safe?")):
         assert slack.command(world.alice, channel, "/ask", text).acked
         slack.wait_for(lambda: [m for m in slack.messages(channel) if m.get("bot_id")])
         world.settle()
-    assert "are on" in say(world, world.alice, help_, "/peerbot", "prompts on")
+    assert "are on" in world.say(world.alice, help_, "/peerbot", "prompts on")
 
     spotlit = []
     for day in range(3):
@@ -91,9 +82,9 @@ def test_a_question_in_the_prompt_thread_is_tracked_and_goes_to_the_spotlighted_
     dave = slack.add_user("dave")
     erin = slack.add_user("erin")
     help_ = slack.add_channel("help", members=[world.alice, world.bob, dave, erin])
-    say(world, dave, help_, "/experts", "add python")
-    say(world, erin, help_, "/experts", "add python")
-    assert "are on" in say(world, world.alice, help_, "/peerbot", "prompts on")
+    world.say(dave, help_, "/experts", "add python")
+    world.say(erin, help_, "/experts", "add python")
+    assert "are on" in world.say(world.alice, help_, "/peerbot", "prompts on")
     clock.now = PROMPT_TIME
     assert "1 posted" in run_job(world.deps, "prompts", PROMPT_TIME)
     prompt = prompts_in(world, help_)[0]

@@ -24,12 +24,18 @@ def alembic_config() -> Config:
 
 def upgrade(db: Database) -> None:
     """Upgrade the schema to head. On PostgreSQL an advisory lock makes
-    replicas take turns; on SQLite the migration's own BEGIN IMMEDIATE does."""
+    replicas take turns; on SQLite one BEGIN IMMEDIATE transaction does."""
     config = alembic_config()
     with db.engine.connect() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
             connection.commit()
+        else:
+            # Alembic treats SQLite DDL as non-transactional and would run each
+            # step on its own; open one write transaction first (our engine
+            # begins it IMMEDIATE), so the version check and every step hold
+            # the write lock and a second replica waits, then finds head.
+            connection.execute(text("SELECT 1"))
         try:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")

@@ -254,8 +254,13 @@ def _content(deps: Deps, due: subscriptions.Due, at: datetime, key: str) -> dict
     return build_prompt(deps, due.team_id, due.channel_id, due.period, at, key)
 
 
+# Each programme's runner performs its steps due at `at`, each once through the outbox,
+# and returns a short tally ("buddies: 2 heads-up"). A new programme adds its runner here.
+PROGRAMME_RUNNERS = (programme_flow.run,)
+
+
 def programmes(deps: Deps, at: datetime) -> str:
-    return programme_flow.run(deps, at)
+    return "programmes: " + "; ".join(run(deps, at) for run in PROGRAMME_RUNNERS)
 
 
 JOBS: dict[str, Job] = {

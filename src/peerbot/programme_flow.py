@@ -94,7 +94,7 @@ def run(deps: Deps, at: datetime) -> str:
             logger.exception("buddy steps for pairing %s failed", pairing.id)
             tally["crashed"] = tally.get("crashed", 0) + 1
     done = ", ".join(f"{n} {step}" for step, n in sorted(tally.items())) or "nothing due"
-    return f"programmes: {done}"
+    return f"buddies: {done}"
 
 
 def _tz(deps: Deps, team_id: str, user_id: str, fallback: str) -> str:

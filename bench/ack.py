@@ -104,6 +104,9 @@ def table(results: dict[str, list[AckRun]]) -> Table:
                   f"{b.rate:.0f}", ratio(op99, bp99), ratio(o.rate, b.rate), target)
             for name, result in (("peerbot", o), ("baseline", b)):
                 bad = {s: c for s, c in result.statuses.items() if s != 200}
+                if result.retried:
+                    errors.append(f"{database} {run.kind} c={run.concurrency} {name}: {result.retried} events "
+                                  f"answered 503 (queue full) and sent again")
                 if bad or result.sent < result.planned:
                     errors.append(f"{database} {run.kind} c={run.concurrency} {name}: non-200 {bad}, "
                                   f"sent {result.sent}/{result.planned}")

@@ -38,7 +38,7 @@ def main() -> None:
     app = create_baseline_app(os.environ["SLACK_SIGNING_SECRET"], os.environ["SLACK_BOT_TOKEN"],
                               os.environ["SLACK_API_URL"])
     deps = SimpleNamespace(db=SimpleNamespace(ping=lambda: True))  # /healthz only asks the database
-    HttpServer(build_wsgi_app(app, deps), host="127.0.0.1", port=args.port).serve_forever()
+    HttpServer(build_wsgi_app(app, deps, web=False), host="127.0.0.1", port=args.port).serve_forever()
 
 
 if __name__ == "__main__":

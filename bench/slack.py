@@ -3,9 +3,11 @@ and requests built and signed exactly as the sandbox sends them."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -26,6 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 Request = tuple[bytes, dict]
 SETTLE_QUIET = 0.6  # seconds without a Web API call that count as "the app's work is done"
+IDLE_CPU = 0.02  # CPU seconds an idle app may use in that time
+STOP_TIMEOUT = 120.0  # seconds for an app to finish its work and exit after SIGTERM
 
 
 @dataclass
@@ -35,6 +39,7 @@ class World:
     general: str  # public, everyone and the bot
     channels: list[str] = field(default_factory=list)  # more public channels
     private: str = ""
+    apps: list["AppProcess"] = field(default_factory=list)  # the apps under test, for settle()
 
 
 def start_world(users: int = 200, channels: int = 8) -> World:
@@ -95,15 +100,17 @@ def reaction_body(world: World, user: str, channel: str, ts: str, name: str = "b
 
 
 def settle(world: World, *, quiet: float | None = None, timeout: float = 120.0) -> bool:
-    """Wait until the app has stopped calling Slack (its work after the acks is done)."""
+    """Wait until the apps' work after the acks is done: for `quiet` seconds they have
+    neither called Slack nor used the CPU (peerbot's worker is niced: on a busy machine
+    it may go a while without a Web API call while work is still queued)."""
     slack = world.slack
     quiet = SETTLE_QUIET if quiet is None else quiet
     deadline = time.monotonic() + timeout
-    last, since = -1, time.monotonic()
+    last, since, cpu = -1, time.monotonic(), -1.0
     while time.monotonic() < deadline:
-        calls = len(slack._calls)
-        if calls != last or not slack._outbox.empty():
-            last, since = calls, time.monotonic()
+        calls, used = len(slack._calls), sum(app.cpu_seconds() for app in world.apps)
+        if calls != last or not slack._outbox.empty() or used - cpu > IDLE_CPU:
+            last, since, cpu = calls, time.monotonic(), used
         elif time.monotonic() - since >= quiet:
             return True
         time.sleep(0.05)
@@ -142,22 +149,53 @@ class AppProcess:
                 time.sleep(0.1)
         raise RuntimeError(f"{self.name} did not become healthy in {timeout}s; see {self.log.name}")
 
-    def peak_rss_mb(self) -> float:
-        """VmHWM: the process's peak resident set size."""
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        return float("nan")
+    def peak_rss_mb(self) -> list[float]:
+        """VmHWM, each process's peak resident set size: the app's, then its
+        children's (peerbot's worker process)."""
+        return [_peak_rss_mb(pid) for pid in _family(self.process.pid)]
+
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the app's processes (peerbot's worker included)."""
+        ticks = 0
+        for pid in _family(self.process.pid):
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # it has just exited
+                continue
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
+        """SIGTERM, and wait while peerbot's worker finishes its queue; kill the lot if it takes too long."""
         if self.process.poll() is None:
+            family = _family(self.process.pid)
             self.process.terminate()
             try:
-                self.process.wait(timeout=30)
+                self.process.wait(timeout=STOP_TIMEOUT)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                for pid in family:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
                 self.process.wait()
         self.log.close()
+
+
+def _family(pid: int) -> list[int]:
+    """The process and its descendants (none if it has exited)."""
+    children = []
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            children += [int(c) for c in (task / "children").read_text().split()]
+    except OSError:
+        return []
+    return [pid] + [p for child in children for p in _family(child)]
+
+
+def _peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def start_peerbot(world: World, database_url: str, port: int) -> AppProcess:
@@ -165,6 +203,7 @@ def start_peerbot(world: World, database_url: str, port: int) -> AppProcess:
            "DATABASE_URL": database_url, "PEERBOT_SCHEDULER": "off", "PORT": str(port)}
     app = AppProcess("peerbot", [sys.executable, "-m", "peerbot.cli", "run", "--http", "--port", str(port)], env, port)
     world.slack.request_url = app.url  # events the bot's own posts cause go to peerbot
+    world.apps.append(app)
     return app
 
 

@@ -22,7 +22,7 @@ from peerbot.store import migrate
 
 logger = logging.getLogger("peerbot")
 
-WORKER_THREADS = 16
+WORKER_THREADS = 16  # the worker process's pool for the work after the acks
 # Slack answers these when the token itself is wrong: a configuration error.
 TOKEN_ERRORS = {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "not_allowed_token_type"}
 
@@ -45,6 +45,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--http", action="store_true", help="receive Slack's requests over HTTP at /slack/events")
     run.add_argument("--port", type=int, help="HTTP port (default: $PORT or 3000)")
     run.set_defaults(handler=_run)
+    # Started by `peerbot run` itself, which feeds it work on its stdin (peerbot.followups).
+    commands.add_parser("worker", help=argparse.SUPPRESS).set_defaults(handler=_worker)
 
     db = commands.add_parser("db", help="database maintenance").add_subparsers(required=True, metavar="ACTION")
     db.add_parser("upgrade", help="apply migrations up to the latest").set_defaults(handler=_db_upgrade)
@@ -99,7 +101,32 @@ def _run(args) -> int:
     deps = build_deps(settings)
     migrate.upgrade(deps.db)
     check_token(deps)
-    serve(deps, socket_mode=socket_mode)
+    # The worker's threads would each get a glibc malloc arena; two keep its memory compact.
+    serve(deps, socket_mode=socket_mode, worker_env={"MALLOC_ARENA_MAX": "2", **environ})
+    return 0
+
+
+def _worker(_args) -> int:
+    from peerbot.app import create_app
+    from peerbot.followups import become_worker, run_worker
+    from peerbot.jobs import build_scheduler
+
+    become_worker()
+    # stdout carries the protocol to `peerbot run`: keep stray output off it.
+    ready = os.fdopen(os.dup(sys.stdout.fileno()), "w")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    settings = Settings.from_env(_environ(), http=False)
+    deps = build_deps(settings)
+    scheduler = build_scheduler(deps) if settings.scheduler_on else None
+    if scheduler is not None:
+        scheduler.start()
+    try:
+        run_worker(create_app(deps, verify_requests=False), deps.executor, WORKER_THREADS, sys.stdin, ready)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        deps.executor.shutdown(wait=True)
+        deps.db.dispose()
     return 0
 
 

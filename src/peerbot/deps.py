@@ -22,6 +22,7 @@ class Deps:
     settings: Settings
     db: Database
     client: WebClient
-    # Runs the slow work after each ack (Bolt's lazy listeners).
+    # Runs the slow work after each ack (Bolt's lazy listeners): in the worker
+    # process under `peerbot run` (peerbot.followups), in-process in tests and the demo.
     executor: ThreadPoolExecutor
     clock: Callable[[], datetime] = field(default=utc_now)

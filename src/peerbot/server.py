@@ -1,5 +1,6 @@
 """HTTP front door: a WSGI app (Bolt at /slack/events, /healthz) served by
-waitress with a pool of request threads, or Socket Mode plus /healthz."""
+waitress with a pool of request threads, or Socket Mode plus /healthz.
+Follow-up work runs in the worker process (peerbot.followups)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from waitress.server import create_server
 
 from peerbot.config import ConfigError
 from peerbot.deps import Deps
+from peerbot.followups import FollowUps
 
 if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -58,6 +60,12 @@ class SlackRequest(BoltRequest):
             mode=self.mode,
         )
 
+    def __deepcopy__(self, memo: dict) -> "SlackRequest":
+        # Bolt deep-copies to_copyable()'s result for each lazy function; it is
+        # already a fresh request (body parsed anew, context copied), and the
+        # second copy was a fifth of an ack's CPU time.
+        return self
+
 
 def _is_form_without_payload(raw_body: str) -> bool:
     return bool(raw_body) and not raw_body.startswith("{") and "payload" not in dict(
@@ -69,26 +77,25 @@ WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
 
 
 def build_wsgi_app(app: App, deps: Deps, health_extra: Callable[[], dict] | None = None, *,
-                   events: bool = True) -> WsgiApp:
-    """Route Slack's POSTs to Bolt, /dashboard to the dashboard, and answer /healthz. In Socket Mode (`events=False`) Slack
-    sends nothing over HTTP and there may be no signing secret: /slack/events does not exist."""
+                   events: bool = True, web: bool = True) -> WsgiApp:
+    """Route Slack's POSTs to Bolt, answer /healthz, and serve the pages for people: /dashboard and talk calendars.
+    In Socket Mode (`events=False`) Slack sends nothing over HTTP and there may be no signing secret: /slack/events
+    does not exist. The ack benchmark's bare Bolt app serves no pages (`web=False`) and imports none of peerbot's
+    features."""
+    if web:
+        from peerbot import talks_flow
+        from peerbot.web import PREFIX as DASHBOARD_PATH, build_dashboard
 
-    from peerbot.web import PREFIX as DASHBOARD_PATH, build_dashboard
-
-    dashboard = build_dashboard(deps)
-
-    from peerbot.web import PREFIX as DASHBOARD_PATH, build_dashboard
-
-    dashboard = build_dashboard(deps)
+        dashboard = build_dashboard(deps)
 
     def wsgi(environ: dict, start_response: Callable) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
             return _health(deps, health_extra, start_response)
-        if path == DASHBOARD_PATH or path.startswith(DASHBOARD_PATH + "/"):
+        if web and (path == DASHBOARD_PATH or path.startswith(DASHBOARD_PATH + "/")):
             return dashboard(environ, start_response)  # the L&D dashboard (peerbot.web)
-        if path == DASHBOARD_PATH or path.startswith(DASHBOARD_PATH + "/"):
-            return dashboard(environ, start_response)  # the L&D dashboard (peerbot.web)
+        if web and path.startswith("/talks/") and method in ("GET", "HEAD"):
+            return talks_flow.calendar_wsgi(deps, path, start_response)  # a talk's .ics (unguessable token)
         if events and path == EVENTS_PATH and method == "POST":
             return _dispatch(app, environ, start_response)
         return _reply(start_response, 404, {"error": "not found"})
@@ -215,13 +222,14 @@ def stop_on_sigterm(stop: Callable[[], None]) -> None:
     signal.signal(signal.SIGINT, handler)
 
 
-def serve(deps: Deps, *, socket_mode: bool) -> None:
-    """Run peerbot until SIGTERM: the app, /healthz, and the scheduler."""
+def serve(deps: Deps, *, socket_mode: bool, worker_env: dict[str, str] | None = None) -> None:
+    """Run peerbot until SIGTERM: the acks and /healthz here, the follow-up
+    work and the scheduler in the worker process (peerbot.followups), which
+    gets `worker_env` as its environment."""
     from peerbot.app import create_app
-    from peerbot.jobs import build_scheduler
 
-    app = create_app(deps)
-    scheduler = build_scheduler(deps) if deps.settings.scheduler_on else None
+    follow_ups = FollowUps(env=worker_env)
+    app = create_app(deps, follow_ups=follow_ups)
     handler = None
     health_extra = None
     if socket_mode:
@@ -237,8 +245,6 @@ def serve(deps: Deps, *, socket_mode: bool) -> None:
     stop_on_sigterm(stop)
     stopped = threading.Event()
     try:
-        if scheduler is not None:
-            scheduler.start()
         if handler is not None:
             connect_socket_mode(handler, stopped)
             logger.info("serving Slack over Socket Mode; /healthz on port %s", server.port)
@@ -249,9 +255,7 @@ def serve(deps: Deps, *, socket_mode: bool) -> None:
         stopped.set()
         if handler is not None:
             handler.close()  # stop receiving first; Slack retries any event not yet acked
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
         server.close()
-        deps.executor.shutdown(wait=True, cancel_futures=False)
+        follow_ups.close()  # the worker finishes every follow-up of the requests acked above
         deps.db.dispose()
         logger.info("stopped")

@@ -13,7 +13,12 @@ import urllib.request
 
 import pytest
 
+from peerbot.app import create_app
+from peerbot.cli import WORKER_THREADS, build_deps
+from peerbot.config import Settings
+from peerbot.followups import BUSY, FollowUps
 from peerbot.sandbox import Sandbox
+from peerbot.server import HttpServer, build_wsgi_app
 
 TOKEN = "xoxb-cli-test"
 
@@ -131,6 +136,9 @@ def test_run_with_an_app_token_uses_socket_mode_and_closes_the_socket_on_sigterm
             general = slack.add_channel("general", members=[alice])
             assert slack.command(alice, general, "/peerbot", "help").acked
             assert slack.ephemerals(user=alice)
+            # Work after the ack reaches the worker process from Socket Mode too.
+            assert slack.command(alice, general, "/ask", "Does the worker hear Socket Mode?").acked
+            slack.wait_for(lambda: cards(slack, general), timeout=30)
             health = slack.wait_for(lambda: (h := get_health(env["PORT"]))[0] == 200 and h)
             assert health == (200, {"database": "ok", "socket": "connected", "ok": True})
             assert [c.method for c in slack.calls][:2] == ["auth.test", "apps.connections.open"]
@@ -174,3 +182,82 @@ def test_a_bad_app_token_stops_socket_mode_with_one_line(tmp_path, database_url,
     errors = [line for line in result.stderr.splitlines() if "configuration error" in line]
     assert len(errors) == 1 and message in errors[0]
     assert "Traceback" not in result.stderr
+
+
+def http_env(slack, database_url, port):
+    env = base_env(SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET="s", SLACK_API_URL=slack.api_url,
+                   DATABASE_URL=database_url, PORT=str(port), PEERBOT_SCHEDULER="off")
+    return {k: v for k, v in env.items() if k.lower() not in ("http_proxy", "https_proxy")}
+
+
+def cards(slack, channel):
+    return [m for m in slack.messages(channel) if m.get("bot_id")]
+
+
+def test_follow_up_work_runs_in_the_worker_and_is_finished_before_exit(tmp_path, database_url):
+    with Sandbox(signing_secret="s", bot_token=TOKEN) as slack:
+        alice = slack.add_user("alice")
+        general = slack.add_channel("general", members=[alice])
+        port = free_port()
+        process = subprocess.Popen([sys.executable, "-m", "peerbot.cli", "run", "--http"],
+                                   env=http_env(slack, database_url, port), cwd=tmp_path,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            slack.wait_for(lambda: _healthy(port), timeout=30)
+            slack.request_url = f"http://127.0.0.1:{port}/slack/events"
+            slack.slow_next("chat.postMessage", times=3, delay=2.0)  # the card posts are slow
+            asked = [slack.command(alice, general, "/ask", f"Slow question number {i}?") for i in range(3)]
+            assert all(d.acked for d in asked)
+            process.send_signal(signal.SIGTERM)  # straight after the acks, while the work is queued or running
+            output, _ = process.communicate(timeout=60)
+        finally:
+            process.kill()
+        assert process.returncode == 0, output
+        assert "stopped" in output and "Traceback" not in output
+        assert len(cards(slack, general)) == 3  # every acked request's work was done, once
+
+
+def _healthy(port) -> bool:
+    try:
+        return get_health(port)[0] == 200
+    except OSError:  # not listening yet
+        return False
+
+
+def test_a_full_follow_up_queue_turns_requests_away_and_loses_nothing(database_url, monkeypatch):
+    """With the worker's threads stuck on slow posts, commands pile up in the
+    queue until two wait: the next one is told to try again and nothing is done
+    for it; everything acked before is done, once, when the front shuts down."""
+    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    with Sandbox(signing_secret="s", bot_token=TOKEN) as slack:
+        alice = slack.add_user("alice")
+        general = slack.add_channel("general", members=[alice])
+        env = http_env(slack, database_url, free_port())
+        deps = build_deps(Settings.from_env(env))
+        follow_ups = FollowUps(limit=2, env=env)
+        server = HttpServer(build_wsgi_app(create_app(deps, follow_ups=follow_ups), deps),
+                            host="127.0.0.1", port=0).start_in_thread()
+        slack.request_url = f"http://127.0.0.1:{server.port}/slack/events"
+        asked, turned_away = ["Is the worker up?"], []
+        try:
+            assert slack.command(alice, general, "/ask", asked[0]).acked
+            slack.wait_for(lambda: cards(slack, general), timeout=30)  # it is, and asks for work
+            slack.slow_next("chat.postMessage", times=100, delay=3.0)  # every worker thread gets stuck
+            for i in range(WORKER_THREADS + 20):
+                question = f"Question number {i}?"
+                delivery = slack.command(alice, general, "/ask", question)
+                assert delivery.acked
+                if BUSY in delivery.body:  # what Slack shows the person
+                    turned_away.append(question)
+                    break
+                asked.append(question)
+            assert turned_away, "the queue never filled up"
+        finally:
+            server.close()
+            follow_ups.close()
+            deps.db.dispose()
+        texts = [m["text"] for m in cards(slack, general)]
+        assert len(texts) == len(asked)
+        assert all(sum(question in text for text in texts) == 1 for question in asked)
+        assert not any(turned_away[0] in text for text in texts)

@@ -16,11 +16,12 @@ from slack_sdk.errors import SlackApiError
 from peerbot.blocks import buddies as buddy_blocks
 from peerbot.blocks import programmes as programme_blocks
 from peerbot.deps import Deps
-from peerbot.services import buddies, checkins, outbox, programmes
+from peerbot.services import buddies, checkins, outbox, programmes, rounds
 from peerbot.services.buddies import date_token
+from peerbot.services.conversations import remember_member
 from peerbot.services.programmes import BUDDIES
 from peerbot.slack_api import dm_channel
-from peerbot.store.models import Member
+from peerbot.store.models import MatchRound, Member
 
 logger = logging.getLogger("peerbot.programmes")
 RETRY_DELAY = timedelta(minutes=10)
@@ -46,7 +47,7 @@ def post_once(deps: Deps, *, team_id: str, recipient: str, kind: str, period: st
     except SlackApiError as error:
         code = error.response.get("error") or "error"
         with deps.db.begin() as session:
-            if code in ("user_not_found", "account_inactive", "channel_not_found", "cannot_dm_bot"):
+            if code in ("user_not_found", "user_disabled", "account_inactive", "channel_not_found", "cannot_dm_bot"):
                 outbox.give_up(session, claim, code)
                 return "failed", None, None
             outbox.retry_later(session, claim, code, at, RETRY_DELAY)
@@ -113,8 +114,13 @@ def _steps(deps: Deps, pairing_id: int, settings: programmes.BuddySettings, at: 
     chooser = p.manager_id or p.enrolled_by
     chooser_tz = _tz(deps, team, chooser, p.tz)
 
-    # 1. Suggestions to the manager (computed once, then posted once).
+    # 1. Suggestions to the manager (computed once, previewed by an admin when the
+    #    programme asks for it, then posted once).
     if p.buddy_id is None and at >= buddies.next_nudge_time(plan.suggest_at, chooser_tz, holidays):
+        if p.suggested_at is None and settings.preview:
+            if _preview(deps, p, settings, at):
+                done.append("previewed")
+            return done  # publishing records the suggestions and runs these steps again
         if p.suggested_at is None:
             with deps.db.begin() as session:
                 fresh = session.get(buddies.BuddyPairing, pairing_id)
@@ -135,8 +141,8 @@ def _steps(deps: Deps, pairing_id: int, settings: programmes.BuddySettings, at: 
         # 2. Nobody picked within the business days: the top suggestion with room.
         if at >= autopick_at:
             with deps.db.begin() as session:
-                picked = next((u for u in buddies.suggestions_of(p)
-                               if buddies.has_room(session, team, u, settings)), None)
+                picked = next((u for u in buddies.suggestions_of(p) if buddies.has_room(session, team, u, settings)
+                               and not buddies.is_blocked(session, team, p.hire_id, u)), None)
                 if picked is not None and buddies.assign(session, pairing_id, picked, "auto", at):
                     done.append("auto-picked")
             with deps.db.read() as session:
@@ -169,7 +175,7 @@ def _steps(deps: Deps, pairing_id: int, settings: programmes.BuddySettings, at: 
         outcome, _, _ = post_once(
             deps, team_id=team, recipient=hire, kind="buddy-intro", period=str(pairing_id), at=at,
             channel=lambda: group_dm(deps, people),
-            content=lambda key: buddy_blocks.intro_message(key, hire, buddy, p.manager_id))
+            content=lambda key: buddy_blocks.intro_message(key, pairing_id, hire, buddy, p.manager_id))
         if outcome == "posted":
             done.append("introduced")
 
@@ -191,7 +197,7 @@ def _steps(deps: Deps, pairing_id: int, settings: programmes.BuddySettings, at: 
             outcome, _, _ = post_once(deps, team_id=team, recipient=who, kind="buddy-wrapup", period=str(pairing_id),
                                       at=at, channel=lambda who=who: dm_channel(deps.client, who),
                                       content=lambda key, other=other, who=who: buddy_blocks.wrapup_message(
-                                          key, other, as_hire=who == hire))
+                                          key, pairing_id, other, as_hire=who == hire))
             sent += outcome == "posted"
         with deps.db.read() as session:
             both = all((row := outbox.get(session, team, who, "buddy-wrapup", str(pairing_id))) is not None
@@ -204,24 +210,82 @@ def _steps(deps: Deps, pairing_id: int, settings: programmes.BuddySettings, at: 
     return done
 
 
+def _preview(deps: Deps, p: buddies.BuddyPairing, settings: programmes.BuddySettings, at: datetime) -> bool:
+    """The hire's suggestions as a round for the programme's admin to publish."""
+    with deps.db.begin() as session:
+        admin = programmes.get(session, p.team_id, BUDDIES).switched_on_by or p.enrolled_by
+        row = rounds.find(session, p.team_id, BUDDIES, f"p{p.id}")
+        if row is None:
+            found = buddies.suggest(session, session.get(buddies.BuddyPairing, p.id), settings, at)
+            row = rounds.propose(session, team_id=p.team_id, kind=BUDDIES, key=f"p{p.id}", admin_id=admin,
+                                 groups=[[p.hire_id, u] for u in found],
+                                 unplaced={} if found else {p.hire_id: "no volunteer buddy has room"}, now=at)
+        round_id, groups, unplaced = row.id, *rounds.proposal_of(row)
+    title = f"buddy suggestions for <@{p.hire_id}>, best first, for <@{p.manager_id or p.enrolled_by}> to choose from"
+    outcome, _, _ = post_once(deps, team_id=p.team_id, recipient=admin, kind="round-preview", period=str(round_id),
+                              at=at, channel=lambda: dm_channel(deps.client, admin),
+                              content=lambda key: programme_blocks.round_preview(key, round_id, title, groups,
+                                                                                 unplaced))
+    return outcome == "posted"
+
+
+def publish_buddy_round(deps: Deps, round_id: int, at: datetime) -> None:
+    """Publish: the previewed suggestions become the hire's, and the manager hears at once."""
+    with deps.db.begin() as session:
+        row = session.get(MatchRound, round_id)
+        pairing_id = int(row.round_key.removeprefix("p"))  # buddy rounds are one hire each: p<pairing id>
+        groups, _ = rounds.proposal_of(row)
+        buddies.record_suggestions(session, pairing_id, [g[1] for g in groups], at)
+        settings = programmes.settings_of(programmes.get(session, row.team_id, BUDDIES))
+    _steps(deps, pairing_id, settings, at)
+
+
+# What publishing a previewed round does, per programme (mentoring and circles add theirs).
+PUBLISHERS: dict[str, Callable[[Deps, int, datetime], None]] = {BUDDIES: publish_buddy_round}
+
+
+# ---- the shared check-in: three unanswered in a row pause and ask, in every programme ---------------------
+
+def set_standing(deps: Deps, team_id: str, kind: str, user_id: str, status: str, at: datetime) -> None:
+    """What Stay / Pause / Leave (ACTIVE / PAUSED / LEFT) means by default:
+    the person's standing in the programme, so check-ins carry on or stop."""
+    with deps.db.begin() as session:
+        checkins.set_standing(session, team_id, kind, user_id, status, at)
+
+
+# A programme where it means more (leaving mentoring ends the person's mentorships) adds its own hook:
+# (deps, team, kind, person, status, at).
+CHECKIN_CHOICES: dict[str, Callable[[Deps, str, str, str, str, datetime], None]] = {}
+
+
+def choose_standing(deps: Deps, team_id: str, kind: str, user_id: str, status: str, at: datetime) -> None:
+    CHECKIN_CHOICES.get(kind, set_standing)(deps, team_id, kind, user_id, status, at)
+
+
+def checkin_gate(deps: Deps, team_id: str, kind: str, who: str, at: datetime) -> str:
+    """Before a check-in: "ask"; "quiet" while the person is paused or has
+    left; "paused" when their last three went unanswered: they are paused
+    now and asked stay / pause / leave (once per restart)."""
+    with deps.db.read() as session:
+        standing = checkins.standing(session, team_id, kind, who, at)
+        streak = checkins.unanswered_streak(session, team_id, kind, who, standing.since, at)
+    if standing.quiet:
+        return "quiet"
+    if streak < checkins.UNANSWERED_TO_PAUSE:
+        return "ask"
+    choose_standing(deps, team_id, kind, who, programmes.PAUSED, at)
+    outcome, _, _ = post_once(deps, team_id=team_id, recipient=who, kind="checkin-pause",
+                              period=f"{kind}-{standing.since.date() if standing.since else ''}", at=at,
+                              channel=lambda: dm_channel(deps.client, who),
+                              content=lambda key: programme_blocks.pause_question(key, kind))
+    return "paused" if outcome == "posted" else "quiet"
+
+
 def _checkin(deps: Deps, team: str, pairing_id: int, who: str, other: str, step: str, due: date, at: datetime,
              *, as_hire: bool) -> str | None:
-    with deps.db.read() as session:
-        member = programmes.member(session, team, BUDDIES, who, programmes.HIRE if as_hire else programmes.BUDDY)
-        since = member.resumed_at if member is not None else None
-        paused = member is not None and member.status != programmes.ACTIVE
-        streak = checkins.unanswered_streak(session, team, BUDDIES, who, since)
-    if paused:
-        return None
-    if streak >= checkins.UNANSWERED_TO_PAUSE:
-        with deps.db.begin() as session:
-            if member is not None:
-                programmes.set_status(session, team, BUDDIES, who, member.role, programmes.PAUSED, at)
-        outcome, _, _ = post_once(deps, team_id=team, recipient=who, kind="checkin-pause",
-                                  period=f"{BUDDIES}-{since.date() if since else ''}", at=at,
-                                  channel=lambda: dm_channel(deps.client, who),
-                                  content=lambda key: programme_blocks.pause_question(key, BUDDIES))
-        return "paused" if outcome == "posted" else None
+    gate = checkin_gate(deps, team, BUDDIES, who, at)
+    if gate != "ask":
+        return None if gate == "quiet" else gate
     with deps.db.begin() as session:
         row = checkins.ask(session, team_id=team, kind=BUDDIES, subject_id=pairing_id, user_id=who, step=step,
                            due_date=due.isoformat(), now=at)
@@ -240,3 +304,42 @@ def _checkin(deps: Deps, team: str, pairing_id: int, who: str, other: str, step:
             checkins.delivered(session, checkin_id, channel, ts)
     return "checked in" if outcome == "posted" else None
 
+
+# ---- the volunteer pool and new members ---------------------------------------------------------------
+
+
+def add_channel_volunteers(deps: Deps, team_id: str, channel_id: str) -> str | None:
+    """Everyone already in the volunteers channel joins the pool (later joins
+    arrive as member_joined_channel); a fixable problem otherwise."""
+    try:
+        members = deps.client.conversations_members(channel=channel_id, limit=200)["members"]
+    except SlackApiError as error:
+        if error.response.get("error") in ("not_in_channel", "channel_not_found"):
+            return (f"I'm not in <#{channel_id}>, so I can't see who volunteers there. Invite me with "
+                    f"`/invite @peerbot` in that channel, then save the settings again.")
+        raise
+    now = deps.clock()
+    for user_id in members:
+        add_volunteer(deps, team_id, user_id, now)
+    return None
+
+
+def add_volunteer(deps: Deps, team_id: str, user_id: str, now: datetime) -> bool:
+    """A person joins the buddy pool (bots and deactivated accounts never do)."""
+    try:
+        user = deps.client.users_info(user=user_id)["user"]
+    except SlackApiError:
+        return False
+    if buddies.person_problem(user, "buddy"):
+        return False
+    with deps.db.begin() as session:
+        remember_member(session, team_id, user, now)
+        return programmes.join(session, team_id, BUDDIES, user_id, programmes.BUDDY, now)
+
+
+def tell_admin_of_newcomer(deps: Deps, team_id: str, admin_id: str, user_id: str, at: datetime) -> str:
+    """Enrol / Ignore to the programme's admin, once per new member however often Slack delivers."""
+    outcome, _, _ = post_once(deps, team_id=team_id, recipient=admin_id, kind="buddy-newcomer", period=user_id,
+                              at=at, channel=lambda: dm_channel(deps.client, admin_id),
+                              content=lambda key: buddy_blocks.newcomer_message(key, user_id))
+    return outcome

@@ -141,6 +141,6 @@ def test_bad_input_gets_a_clear_answer_and_changes_nothing(world, programme):
     assert "autocomplete" in world.say(world.carol, hub, "/buddy", "@nobody-here start:2026-03-16")
     assert "Only workspace admins" in world.say(world.alice, world.general, "/buddy", f"@hana start:{START}")
     assert "already on here" in world.say(world.carol, hub, "/peerbot", "buddies on")
-    assert "coming soon" in world.say(world.carol, hub, "/peerbot", "mentoring on")
+    assert "Usage" in world.say(world.carol, hub, "/peerbot", "circles")
     with world.deps.db.read() as session:
         assert session.scalars(select(BuddyPairing)).all() == []

@@ -144,3 +144,52 @@ def test_a_past_partner_only_when_nobody_else_can_take_them():
 def test_too_few_for_a_group():
     result = matching.group([Person("a"), Person("b")], min_size=3, max_size=6, target=4)
     assert result.groups == () and set(result.unplaced.values()) == {matching.TOO_FEW}
+
+
+@settings(max_examples=100, deadline=None)
+@given(people(SEEKER_IDS), people(HELPER_IDS, helpers=True), pairs, st.one_of(st.none(), st.sampled_from([3.0, 6.0])))
+def test_whole_population_rules_agree_with_the_one_pair_rules(seekers, helpers, blocked, max_tz):
+    """The engine scores whole populations at once (numpy); `excluded` and
+    `score` state the rules for one pair. Both must say the same."""
+    rules, weights = Rules.of(blocked), Weights(max_tz_hours=max_tz)
+    matching._load_numpy()  # done by `assign` and `group`; these are their parts
+    excluded = matching._excluded_matrix(seekers, helpers, rules, weights)
+    scores = matching._score_matrix(seekers, helpers, weights)
+    for i, s in enumerate(seekers):
+        for j, h in enumerate(helpers):
+            assert excluded[i, j] == matching.excluded(s, h, rules, weights)
+            assert abs(scores[i, j] - matching.score(s, h, weights)) < 1e-9
+
+
+def test_blocked_pairs_are_stored_once_in_either_order(db):
+    from datetime import datetime, timezone
+
+    from peerbot.services import programmes
+
+    now = datetime(2026, 3, 2, tzinfo=timezone.utc)
+    with db.begin() as session:
+        assert programmes.block(session, "T1", "U2", "U1", "U2", now)
+        assert not programmes.block(session, "T1", "U1", "U2", "U1", now)
+        assert not programmes.block(session, "T1", "U1", "U1", "U1", now)
+        assert programmes.blocked_pairs(session, "T1") == [("U1", "U2")]
+        assert programmes.blocked_pairs(session, "T1", ["U3"]) == []
+        assert programmes.unblock(session, "T1", "U2", "U1")
+        assert programmes.blocked_pairs(session, "T1") == []
+
+
+def test_a_round_is_proposed_once_and_published_once(db):
+    from datetime import datetime, timezone
+
+    from peerbot.services import rounds
+
+    now = datetime(2026, 3, 2, tzinfo=timezone.utc)
+    with db.begin() as session:
+        first = rounds.propose(session, team_id="T1", kind="circles", key="2026-03", admin_id="UA",
+                               groups=[["U1", "U2", "U3"]], unplaced={"U4": matching.NO_ROOM}, now=now)
+        again = rounds.propose(session, team_id="T1", kind="circles", key="2026-03", admin_id="UA",
+                               groups=[], unplaced={}, now=now)
+        assert again.id == first.id and rounds.proposal_of(again) == ([["U1", "U2", "U3"]], {"U4": matching.NO_ROOM})
+        assert [r.id for r in rounds.drafts(session, "T1", "UA")] == [first.id]
+        assert rounds.publish(session, first.id, "UA", now)
+        assert not rounds.publish(session, first.id, "UB", now)
+        assert rounds.drafts(session, "T1", "UA") == []

@@ -10,8 +10,10 @@ from peerbot.blocks.text import mrkdwn, plain, section
 def suggestions_message(key: str, pairing_id: int, hire_id: str, start_token: str, suggestions: list[str],
                         autopick_token: str) -> dict:
     if suggestions:
-        intro = (f"<@{hire_id}> starts {start_token}. Here are three colleagues who could be their buddy, "
-                 f"best first. If nobody is picked by {autopick_token}, I'll ask the first one.")
+        who = "a colleague who could be their buddy" if len(suggestions) == 1 else \
+            f"{len(suggestions)} colleagues who could be their buddy, best first"
+        intro = (f"<@{hire_id}> starts {start_token}. Here {'is' if len(suggestions) == 1 else 'are'} {who}. "
+                 f"If nobody is picked by {autopick_token}, I'll ask the first one.")
     else:
         intro = (f"<@{hire_id}> starts {start_token}, and no volunteer buddy has room right now. "
                  "Choose someone below, or ask colleagues to `/buddy volunteer`.")
@@ -44,23 +46,85 @@ def headsup_message(key: str, hire_id: str, start_token: str, manager_id: str | 
     return {"text": text, "blocks": [{"type": "section", "block_id": key, "text": mrkdwn(text)}]}
 
 
-def intro_message(key: str, hire_id: str, buddy_id: str, manager_id: str | None) -> dict:
+def intro_message(key: str, pairing_id: int, hire_id: str, buddy_id: str, manager_id: str | None) -> dict:
     manager = f" <@{manager_id}>, your manager, is here too." if manager_id else ""
     text = (f"Welcome, <@{hire_id}>! <@{buddy_id}> is your buddy for your first 90 days: ask them anything, "
             f"however small.{manager}")
     first_week = ("*Good topics for your first week*: how the team works, who to ask for what, the tools you'll "
                   "use, where decisions are written down.\n*Getting help*: `/ask` a question in any channel, "
                   "`/kb` searches what colleagues saved, `/experts` finds who knows a topic.")
-    return {"text": text, "blocks": [{"type": "section", "block_id": key, "text": mrkdwn(text)}, section(first_week)]}
+    met = {"type": "actions", "block_id": f"bmet-{pairing_id}", "elements": [
+        {"type": "button", "text": plain("We've had our first chat"), "action_id": ids.BUDDY_MET,
+         "value": str(pairing_id)}]}
+    return {"text": text, "blocks": [{"type": "section", "block_id": key, "text": mrkdwn(text)}, section(first_week),
+                                     met]}
 
 
-def wrapup_message(key: str, other_id: str, as_hire: bool) -> dict:
+def first_chat_noted(by: str) -> dict:
+    text = f"Noted: <@{by}> says you've had your first chat. :tada:"
+    return {"text": text, "blocks": [{"type": "context", "elements": [mrkdwn(text)]}]}
+
+
+def wrapup_message(key: str, pairing_id: int, other_id: str, as_hire: bool) -> dict:
     if as_hire:
         text = (f"Day 90: your buddy time with <@{other_id}> is complete. Thank them if you like, and pass it on: "
-                "`/buddy volunteer` makes you a buddy for the next new colleague.")
+                "become a buddy for the next new colleague.")
+        buttons = [
+            {"type": "button", "text": plain("Thank them in the programme channel"), "action_id": ids.BUDDY_THANKS,
+             "value": str(pairing_id)},
+            {"type": "button", "text": plain("Become a buddy"), "action_id": ids.BUDDY_VOLUNTEER, "value": "wrapup",
+             "style": "primary"}]
     else:
         text = f"Day 90: your time as <@{other_id}>'s buddy is complete. Thank you for helping them settle in!"
+        buttons = []
+    blocks = [{"type": "section", "block_id": key, "text": mrkdwn(text)}]
+    if buttons:
+        blocks.append({"type": "actions", "block_id": f"bwrap-{pairing_id}", "elements": buttons})
+    return {"text": text, "blocks": blocks}
+
+
+def public_thanks(key: str, hire_id: str, buddy_id: str) -> dict:
+    text = (f":sparkles: <@{hire_id}> thanks <@{buddy_id}> for being their onboarding buddy these 90 days! "
+            "Want to help the next new colleague? `/buddy volunteer`")
     return {"text": text, "blocks": [{"type": "section", "block_id": key, "text": mrkdwn(text)}]}
+
+
+def newcomer_message(key: str, user_id: str) -> dict:
+    text = f"<@{user_id}> just joined the workspace. Should they get an onboarding buddy?"
+    return {"text": text, "blocks": [
+        {"type": "section", "block_id": key, "text": mrkdwn(text)},
+        {"type": "actions", "block_id": f"bnew-{user_id}", "elements": [
+            {"type": "button", "text": plain("Enrol"), "action_id": ids.BUDDY_NEWCOMER_ENROL, "value": user_id,
+             "style": "primary"},
+            {"type": "button", "text": plain("Ignore"), "action_id": ids.BUDDY_NEWCOMER_IGNORE, "value": user_id}]}]}
+
+
+def newcomer_decided(user_id: str, outcome: str) -> dict:
+    """The Enrol / Ignore DM once decided: the buttons are gone."""
+    text = f"<@{user_id}> joined the workspace. {outcome}"
+    return {"text": text, "blocks": [section(text)]}
+
+
+def enrol_modal(hire_id: str, today: str, meta: str) -> dict:
+    """Start date and manager for a new member enrolled from the Enrol button."""
+    return {"type": "modal", "callback_id": ids.BUDDY_ENROL_MODAL, "private_metadata": meta,
+            "title": plain("Enrol a new hire"), "submit": plain("Enrol"), "close": plain("Cancel"),
+            "blocks": [
+                section(f"<@{hire_id}> gets an onboarding buddy. Their manager gets three suggestions by DM."),
+                {"type": "input", "block_id": ids.BUDDY_ENROL_START, "label": plain("Start date"),
+                 "element": {"type": "datepicker", "action_id": ids.BUDDY_ENROL_START, "initial_date": today}},
+                {"type": "input", "block_id": ids.BUDDY_ENROL_MANAGER, "label": plain("Manager"), "optional": True,
+                 "hint": plain("They choose the buddy. Without one, you do."),
+                 "element": {"type": "users_select", "action_id": ids.BUDDY_ENROL_MANAGER,
+                             "placeholder": plain("Choose their manager")}}]}
+
+
+def read_enrol_modal(view: dict) -> tuple[str | None, str | None]:
+    """(start date as YYYY-MM-DD, manager id) from the enrol modal."""
+    state = view.get("state", {}).get("values", {})
+    start = (state.get(ids.BUDDY_ENROL_START, {}).get(ids.BUDDY_ENROL_START) or {}).get("selected_date")
+    manager = (state.get(ids.BUDDY_ENROL_MANAGER, {}).get(ids.BUDDY_ENROL_MANAGER) or {}).get("selected_user")
+    return start, manager
 
 
 def status_text(as_hire: list[tuple[str | None, str]], as_buddy: list[tuple[str, str]], volunteer: str | None) -> str:

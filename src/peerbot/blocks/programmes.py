@@ -31,10 +31,25 @@ def settings_modal(channel_id: str, kind: str, current: BuddySettings) -> dict:
             element["initial_value"] = values[key]
         blocks.append({"type": "input", "block_id": key, "label": plain(label), "element": element,
                        "hint": plain(hint), "optional": key == "holidays"})
+    channel = {"type": "conversations_select", "action_id": VOLUNTEERS, "placeholder": plain("e.g. #buddy-volunteers"),
+               "filter": {"include": ["public", "private"], "exclude_bot_users": True}}
+    if current.volunteers_channel:
+        channel["initial_conversation"] = current.volunteers_channel
+    blocks.append({"type": "input", "block_id": VOLUNTEERS, "label": plain("Volunteers channel"), "optional": True,
+                   "element": channel, "hint": plain("Its members are in the buddy pool; invite @peerbot to it.")})
+    preview = {"type": "checkboxes", "action_id": PREVIEW, "options": [PREVIEW_OPTION]}
+    if current.preview:
+        preview["initial_options"] = [PREVIEW_OPTION]
+    blocks.append({"type": "input", "block_id": PREVIEW, "label": plain("Admin preview"), "optional": True,
+                   "element": preview})
     return {"type": "modal", "callback_id": ids.PROGRAMME_SETTINGS_MODAL,
             "private_metadata": json.dumps({"channel": channel_id, "kind": kind}),
             "title": plain("Programme settings"), "submit": plain("Save"), "close": plain("Cancel"),
             "blocks": blocks}
+
+
+VOLUNTEERS, PREVIEW = "volunteers_channel", "preview"
+PREVIEW_OPTION = {"text": plain("I preview each hire's suggestions before their manager gets them"), "value": "yes"}
 
 
 def read_settings(view: dict) -> tuple[dict, dict[str, str]]:
@@ -42,6 +57,9 @@ def read_settings(view: dict) -> tuple[dict, dict[str, str]]:
     meta = json.loads(view.get("private_metadata") or "{}")
     state = view.get("state", {}).get("values", {})
     raw = {key: (state.get(key, {}).get(key, {}) or {}).get("value") or "" for key, _, _ in SETTING_FIELDS}
+    raw[VOLUNTEERS] = (state.get(VOLUNTEERS, {}).get(VOLUNTEERS) or {}).get("selected_conversation") or ""
+    chosen = (state.get(PREVIEW, {}).get(PREVIEW) or {}).get("selected_options") or []
+    raw[PREVIEW] = "yes" if chosen else ""
     return meta, raw
 
 
@@ -110,6 +128,35 @@ def pause_question(key: str, kind: str) -> dict:
         ]}]}
 
 
+def paused_note(kind: str) -> dict:
+    text = f"Paused: no {kind} check-ins for now. Press Resume whenever you're ready."
+    return {"text": text, "blocks": [section(text), {"type": "actions", "block_id": "checkin-paused", "elements": [
+        {"type": "button", "text": plain("Resume"), "action_id": ids.CHECKIN_STAY, "value": kind}]}]}
+
+
 def note(text: str) -> dict:
     return {"text": text, "blocks": [section(text)]}
 
+
+
+# ---- a matching round's admin preview (every programme) ---------------------------------------------
+
+
+def round_preview(key: str, round_id: int, title: str, groups: list[list[str]], unplaced: dict[str, str],
+                  label: str = "Publish") -> dict:
+    """What a round would do, for the admin to check before anyone is told."""
+    lines = [f"{n}. " + " · ".join(f"<@{u}>" for u in g) for n, g in enumerate(groups, 1)]
+    lines += [f"• <@{u}> not placed: {why}" for u, why in unplaced.items()]
+    body = "\n".join(lines[:40]) or "_Nobody to place._"
+    return {"text": f"Preview: {title}", "blocks": [
+        {"type": "section", "block_id": key, "text": mrkdwn(f"*Preview:* {title}\nNobody has been told yet.")},
+        section(body),
+        {"type": "actions", "block_id": f"round-{round_id}", "elements": [
+            {"type": "button", "text": plain(label), "action_id": ids.ROUND_PUBLISH, "value": str(round_id),
+             "style": "primary"}]}]}
+
+
+def round_published(preview: str, by: str) -> dict:
+    """The preview once published: its text stays, the button goes."""
+    text = f"*Published* by <@{by}>: everyone in it has been told."
+    return {"text": text, "blocks": [section(preview.replace("Nobody has been told yet.", "").strip()), section(text)]}

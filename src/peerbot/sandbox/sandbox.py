@@ -158,6 +158,16 @@ class Sandbox(People):
                 event["inviter"] = inviter
         self._deliver_if_subscribed(event)
 
+    def leave_channel(self, user_id: str, channel_id: str) -> None:
+        """Someone leaves (or is removed from) a channel: `member_left_channel`, where the bot is a member."""
+        with self.ws.lock:
+            conv = self.ws.conversation(channel_id)
+            conv.members.discard(user_id)
+            event = {"type": "member_left_channel", "user": user_id, "channel": conv.id,
+                     "channel_type": "G" if conv.is_private else "C", "team": self.ws.team_id,
+                     "event_ts": self.ws.next_ts()}
+        self._deliver_if_subscribed(event)
+
     def set_bot_member(self, channel_id: str, is_member: bool) -> None:
         with self.ws.lock:
             members = self.ws.conversation(channel_id).members

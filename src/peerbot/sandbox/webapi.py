@@ -279,6 +279,8 @@ class WebApi:
             # One group DM per set of people (the bot is a member): the same one again for the same set.
             channel_id, created = self.ws.group_dm(set(users))
             return {"channel": {"id": channel_id}, **({} if created else {"already_open": True})}
+        if self.ws.users[users[0]]["deleted"]:
+            raise SlackError("user_disabled")  # "A specified user has been disabled." (slack-spec)
         channel_id = self.ws.bot_dm(users[0])
         return {"no_op": True, "already_open": True, "channel": {"id": channel_id}}
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from peerbot.services import checkins, matching, programmes
 from peerbot.services.conversations import ensure_workspace
 from peerbot.services.programmes import BUDDIES, BUDDY, BuddySettings
-from peerbot.store.models import BuddyPairing, CheckIn, Expertise, Member, Topic
+from peerbot.store.models import BuddyPairing, CheckIn, Expertise, Member, ProgrammeMember, Topic
 from peerbot.store.upsert import insert_ignore
 
 OPEN, ENDED = "open", "ended"
@@ -36,8 +36,9 @@ MEETING_BY_DAY = 14
 
 @dataclass(frozen=True)
 class BuddyCommand:
-    action: str  # status | volunteer | stop | pause | enrol | usage
+    action: str  # status | volunteer | stop | pause | enrol | block | unblock | usage
     hire: str | None = None
+    people: tuple[str, ...] = ()  # block / unblock: one person (with the caller) or two
     manager: str | None = None
     start: date | None = None
     until: date | None = None
@@ -45,7 +46,8 @@ class BuddyCommand:
 
 
 USAGE = ("Usage: `/buddy` shows your buddy or hires · `/buddy volunteer [until YYYY-MM-DD]` · `/buddy pause` · "
-         "`/buddy stop` · `/buddy @new-hire start:YYYY-MM-DD manager:@manager` enrols a new hire.")
+         "`/buddy stop` · `/buddy @new-hire start:YYYY-MM-DD manager:@manager` enrols a new hire · "
+         "`/buddy block @someone` (or `unblock`) means you are never paired with them.")
 BARE_NAME = ("I couldn't tell who `{name}` is. Pick the person from the autocomplete list as you type `@`, "
              "so Slack sends me a real mention.")
 
@@ -75,6 +77,8 @@ def parse_command(text: str, today: date) -> BuddyCommand:
         elif len(words) > 1:
             return BuddyCommand("usage", problem=USAGE)
         return BuddyCommand(first, until=until)
+    if first in ("block", "unblock"):
+        return _parse_block(first, words[1:])
     if words[0].startswith("@"):
         return BuddyCommand("usage", problem=BARE_NAME.format(name=words[0][:40].replace("`", "")))
     hire_match = MENTION.match(words[0])
@@ -97,14 +101,43 @@ def parse_command(text: str, today: date) -> BuddyCommand:
             manager = found.group(1)
         else:
             return BuddyCommand("usage", problem=USAGE)
-    if start < today - timedelta(days=MAX_DAYS_BACK):
-        return BuddyCommand("usage", problem=f"{start.isoformat()} is more than {MAX_DAYS_BACK} days ago. "
-                                             "Check the start date, or enrol with today's date.")
-    if start > today + timedelta(days=MAX_DAYS_AHEAD):
-        return BuddyCommand("usage", problem=f"{start.isoformat()} is more than a year ahead. Check the start date.")
+    if problem := start_problem(start.isoformat(), today):
+        return BuddyCommand("usage", problem=problem)
     if manager == hire:
         return BuddyCommand("usage", problem="The new hire can't be their own manager.")
     return BuddyCommand("enrol", hire=hire, manager=manager, start=start)
+
+
+def start_problem(start: str | None, today: date) -> str | None:
+    """Why a start date (YYYY-MM-DD) can't be used; None when it can."""
+    if not start:
+        return "Choose the start date."
+    day, problem = _date(start, "start")
+    if problem:
+        return problem
+    if day < today - timedelta(days=MAX_DAYS_BACK):
+        return f"{start} is more than {MAX_DAYS_BACK} days ago. Check the start date, or enrol with today's date."
+    if day > today + timedelta(days=MAX_DAYS_AHEAD):
+        return f"{start} is more than a year ahead. Check the start date."
+    return None
+
+
+def _parse_block(action: str, words: list[str]) -> BuddyCommand:
+    """`block @x` (the caller and x) or `block @x @y` (a manager or an admin for two people)."""
+    people = []
+    for word in words:
+        if word.startswith("@"):
+            return BuddyCommand("usage", problem=BARE_NAME.format(name=word[:40].replace("`", "")))
+        found = MENTION.match(word)
+        if found is None:
+            return BuddyCommand("usage", problem=USAGE)
+        people.append(found.group(1))
+    if len(people) not in (1, 2):
+        return BuddyCommand("usage", problem=f"Usage: `/buddy {action} @someone`, or `/buddy {action} @person "
+                                             "@other-person` for two people you manage (admins: anyone).")
+    if len(set(people)) != len(people):
+        return BuddyCommand("usage", problem="Name two different people.")
+    return BuddyCommand(action, people=tuple(people))
 
 
 def person_problem(user: dict | None, role: str) -> str | None:
@@ -154,6 +187,11 @@ def at_local(day: date, clock: time, tz: str) -> datetime:
     return datetime.combine(day, clock, tzinfo=ZoneInfo(tz)).astimezone(timezone.utc)
 
 
+def day_after(day: date, tz: str) -> datetime:
+    """Midnight at the end of `day` in `tz`: "until DATE" includes that day."""
+    return at_local(day + timedelta(days=1), time(0), tz)
+
+
 def next_nudge_time(moment: datetime, tz: str, holidays: frozenset[date]) -> datetime:
     """The first moment at or after `moment` inside the recipient's working
     hours (business days, 09:00-17:30 local): nobody is nudged at night."""
@@ -184,8 +222,9 @@ def offset_seconds(tz: str | None, now: datetime) -> int | None:
 
 
 def date_token(moment: datetime, fmt: str = "{date_short_pretty} at {time}") -> str:
-    """Slack's date token: every reader sees their own local time."""
-    fallback = moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    """Slack's date token: every reader sees their own local time. The
+    fallback (old clients, notifications) shows as much as the token does."""
+    fallback = moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC" if "{time}" in fmt else "%Y-%m-%d")
     return f"<!date^{int(moment.timestamp())}^{fmt}|{fallback}>"
 
 
@@ -301,7 +340,25 @@ def suggest(session: Session, pairing: BuddyPairing, settings: BuddySettings, no
                                capacity=settings.capacity - taken.get(u, 0), past_matches=past.get(u, 0))
                for u in pool]
     weights = matching.Weights(max_tz_hours=settings.max_tz_hours)
-    return [u for u, _ in matching.rank(hire, helpers, weights=weights, limit=limit, seed=pairing.id)]
+    rules = matching.Rules.of(blocked=programmes.blocked_pairs(session, team_id, [pairing.hire_id]))
+    return [u for u, _ in matching.rank(hire, helpers, rules=rules, weights=weights, limit=limit, seed=pairing.id)]
+
+
+def block_problem(session: Session, team_id: str, a: str, b: str, settings: BuddySettings,
+                  now: datetime) -> str | None:
+    """Blocking a and b must leave a new hire still waiting for a buddy with
+    someone possible: otherwise nothing changes and the caller is told why."""
+    for pairing in open_pairings(session, team_id):
+        if pairing.buddy_id is None and pairing.hire_id in (a, b):
+            other = b if pairing.hire_id == a else a
+            if suggest(session, pairing, settings, now, limit=2) == [other]:
+                return (f"<@{other}> is the only possible buddy left for <@{pairing.hire_id}>, so I can't block "
+                        "them. Nothing changed. Ask more colleagues to `/buddy volunteer` first.")
+    return None
+
+
+def is_blocked(session: Session, team_id: str, a: str, b: str) -> bool:
+    return any(b in pair for pair in programmes.blocked_pairs(session, team_id, [a]))
 
 
 def record_suggestions(session: Session, pairing_id: int, suggestions: list[str], now: datetime) -> bool:
@@ -323,7 +380,14 @@ def assign(session: Session, pairing_id: int, buddy_id: str, how: str, now: date
                                                         BuddyPairing.buddy_id.is_(None))
                              .values(buddy_id=buddy_id, assigned_at=now, assigned_how=how)
                              .execution_options(synchronize_session=False))
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return False
+    # A buddy picked from outside the pool still has a membership, so their
+    # check-ins can pause and resume; `until` keeps them out of the pool.
+    team_id = session.get(BuddyPairing, pairing_id).team_id
+    insert_ignore(session, ProgrammeMember, team_id=team_id, kind=BUDDIES, user_id=buddy_id, role=BUDDY,
+                  status=programmes.ACTIVE, joined_at=now, resumed_at=now, until=now)
+    return True
 
 
 def has_room(session: Session, team_id: str, buddy_id: str, settings: BuddySettings) -> bool:
@@ -376,6 +440,18 @@ def of_person(session: Session, team_id: str, user_id: str) -> tuple[list[BuddyP
     mine = [p for p in open_pairings(session, team_id) if p.hire_id == user_id]
     theirs = [p for p in open_pairings(session, team_id) if user_id in (p.buddy_id, p.manager_id)]
     return mine, theirs
+
+
+FIRST_CHAT = "first-chat"
+
+
+def report_first_chat(session: Session, pairing: BuddyPairing, user_id: str, now: datetime) -> bool:
+    """The hire or buddy pressed "We've had our first chat" in the day-1 group
+    DM: a meeting reported, as a check-in answered Met. False when they
+    already had (a double click)."""
+    row = checkins.ask(session, team_id=pairing.team_id, kind=BUDDIES, subject_id=pairing.id, user_id=user_id,
+                       step=FIRST_CHAT, due_date=pairing.start_date, now=now)
+    return checkins.answer(session, row.id, user_id, checkins.MET, now).recorded
 
 
 def met_count(session: Session, team_id: str, pairing_id: int) -> int:

@@ -16,6 +16,12 @@ database, no Slack; callers read people from the store and pass them in.
 - `group` forms sets within a size range (circles; `pair_up` is groups of
   two, with one trio for an odd count where the programme allows).
 
+The rules are written once per pair (`excluded`, `score`) and applied to
+whole populations at once with numpy (`_excluded_matrix`, `_score_matrix`,
+`_pair_costs`; a property test holds the two equal), so 1,000 newcomers onto
+500 helpers, or 2,000 people into groups, take well under a second. An
+admin's preview of a round before it is published is `services/rounds.py`.
+
 Deterministic for a seed: inputs are sorted by id and shuffled by the seed,
 so the same people and seed always give the same result, whatever order
 they came in. Nobody is dropped silently: every seeker or member is placed
@@ -27,10 +33,10 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping
 
-import numpy as np
-from scipy.optimize import linear_sum_assignment
+if TYPE_CHECKING:
+    import numpy as np
 
 # Reasons people are told when they cannot be placed.
 NO_CANDIDATES = "nobody suitable is in the pool: everyone possible is blocked, your manager, or yourself"
@@ -147,7 +153,83 @@ def _ordered(people: Iterable[Person], rng: random.Random) -> list[Person]:
 
 def _jitter(rng: random.Random, rows: int, cols: int) -> np.ndarray:
     """Tiny seeded noise: ties are broken by the seed, never by input order."""
-    return np.array([[rng.random() * 1e-6 for _ in range(cols)] for _ in range(rows)]).reshape(rows, cols)
+    return np.random.default_rng(rng.getrandbits(64)).random((rows, cols)) * 1e-6
+
+
+# ---- the same rules as `excluded` and `score`, for whole populations at once (numpy) -----------------
+
+
+def _offsets(people: list[Person]) -> np.ndarray:
+    return np.array([np.nan if p.tz_offset is None else p.tz_offset for p in people], dtype=float)
+
+
+def _tz_distance(a: list[Person], b: list[Person]) -> np.ndarray:
+    """Hours apart on the clock (NaN where a zone is unknown), as `tz_hours`."""
+    diff = np.abs(_offsets(a)[:, None] - _offsets(b)[None, :]) / 3600
+    return np.minimum(diff, 24 - diff)
+
+
+def _same(a: list, b: list) -> np.ndarray:
+    """a[i] == b[j], never for unknown (None) values."""
+    codes: dict = {}
+    left = np.array([-1 if x is None else codes.setdefault(x, len(codes)) for x in a])
+    right = np.array([-2 if x is None else codes.setdefault(x, len(codes)) for x in b])
+    return left[:, None] == right[None, :]
+
+
+def _pairs_mask(a: list[Person], b: list[Person], pairs: frozenset[frozenset[str]]) -> np.ndarray:
+    mask = np.zeros((len(a), len(b)), dtype=bool)
+    rows, cols = {p.id: i for i, p in enumerate(a)}, {p.id: j for j, p in enumerate(b)}
+    for pair in pairs:
+        x, y = tuple(pair)
+        for one, other in ((x, y), (y, x)):
+            if one in rows and other in cols:
+                mask[rows[one], cols[other]] = True
+    return mask
+
+
+def _topic_matrix(people: list[Person], index: dict[str, int], values) -> np.ndarray:
+    matrix = np.zeros((len(people), len(index)))
+    for i, person in enumerate(people):
+        for topic, value in values(person):
+            if topic in index:
+                matrix[i, index[topic]] = value
+    return matrix
+
+
+def _excluded_matrix(seekers: list[Person], helpers: list[Person], rules: Rules, weights: Weights) -> np.ndarray:
+    """`excluded` for every seeker and helper."""
+    out = _same([s.id for s in seekers], [h.id for h in helpers])
+    out |= _same([s.manager for s in seekers], [h.id for h in helpers])
+    out |= _pairs_mask(seekers, helpers, rules.blocked)
+    if weights.max_tz_hours is not None:
+        with np.errstate(invalid="ignore"):
+            out |= _tz_distance(seekers, helpers) > weights.max_tz_hours  # NaN compares False: unknown passes
+    return out
+
+
+def _score_matrix(seekers: list[Person], helpers: list[Person], weights: Weights) -> np.ndarray:
+    """`score` for every seeker and helper."""
+    index = {t: i for i, t in enumerate(sorted({t for s in seekers for t in s.topics}))}
+    wants = _topic_matrix(seekers, index, lambda p: ((t, 1.0) for t in p.topics))
+    earned = _topic_matrix(helpers, index, lambda p: ((t, math.log1p(max(v, 0))) for t, v in p.earned.items()))
+    declared = _topic_matrix(helpers, index, lambda p: ((t, 1.0) for t in p.declared))
+    total = weights.earned * wants @ earned.T + weights.declared * wants @ declared.T
+    distance = _tz_distance(seekers, helpers)
+    total += np.where(np.isnan(distance), 0.0, weights.timezone * (1 - distance / 12))
+    total += weights.same_team * _same([s.team for s in seekers], [h.team for h in helpers])
+    total -= weights.past_matches * np.array([h.past_matches for h in helpers], dtype=float)[None, :]
+    total += weights.waited * np.array([s.waited for s in seekers], dtype=float)[:, None]
+    return total
+
+
+def _load_numpy() -> None:
+    """numpy and scipy (about 50 MB resident) load on the first whole-population
+    run, not when peerbot starts: most processes never match a round, and
+    `rank` (suggestions for one person) needs neither."""
+    global np, linear_sum_assignment
+    import numpy as np
+    from scipy.optimize import linear_sum_assignment
 
 
 # ---- pairs: seekers with helpers -------------------------------------------------------------------
@@ -155,49 +237,44 @@ def _jitter(rng: random.Random, rows: int, cols: int) -> np.ndarray:
 
 def assign(seekers: Iterable[Person], helpers: Iterable[Person], *, rules: Rules = Rules(),
            weights: Weights = Weights(), seed: int = 0) -> Assignment:
+    _load_numpy()
     rng = random.Random(seed)
     seekers_, helpers_ = _ordered(seekers, rng), _ordered(helpers, rng)
-    left = {h.id: max(h.capacity, 0) for h in helpers_}
+    excluded_ = _excluded_matrix(seekers_, helpers_, rules, weights)
+    recent = _pairs_mask(seekers_, helpers_, rules.recent)
+    scores = _score_matrix(seekers_, helpers_, weights)
+    left = np.array([max(h.capacity, 0) for h in helpers_], dtype=int)
     matches: list[Match] = []
     # Pass 1: nobody with a past partner. Pass 2: the leftovers, with a past
     # partner, only where nobody else had room (pass 1 placed as many as possible).
-    waiting = seekers_
+    waiting = np.arange(len(seekers_))
     for allow_repeat in (False, True):
-        if not waiting:
+        if not len(waiting):
             break
-        placed = _solve(waiting, helpers_, left, rules, weights, rng, allow_repeat)
-        for seeker, helper, value in placed:
-            left[helper.id] -= 1
-            repeat = frozenset((seeker.id, helper.id)) in rules.recent
-            matches.append(Match(seeker.id, helper.id, round(value, 6), repeat))
-        done = {m.seeker for m in matches}
-        waiting = [s for s in waiting if s.id not in done]
-    unplaced = {}
-    for seeker in waiting:
-        possible = [h for h in helpers_ if not excluded(seeker, h, rules, weights) and h.capacity > 0]
-        unplaced[seeker.id] = FULL if possible else NO_CANDIDATES
+        allowed = ~excluded_[waiting] if allow_repeat else ~(excluded_[waiting] | recent[waiting])
+        placed = _solve(allowed, scores[waiting], left, rng)
+        for row, helper in placed:
+            seeker = waiting[row]
+            left[helper] -= 1
+            matches.append(Match(seekers_[seeker].id, helpers_[helper].id, round(float(scores[seeker, helper]), 6),
+                                 bool(recent[seeker, helper])))
+        done = {seekers_[waiting[row]].id for row, _ in placed}
+        waiting = np.array([i for i in waiting if seekers_[i].id not in done], dtype=int)
+    capacity = np.array([h.capacity > 0 for h in helpers_], dtype=bool)
+    unplaced = {seekers_[i].id: FULL if (~excluded_[i] & capacity).any() else NO_CANDIDATES for i in waiting}
     return Assignment(tuple(sorted(matches, key=lambda m: m.seeker)), unplaced)
 
 
-def _solve(seekers: list[Person], helpers: list[Person], left: Mapping[str, int], rules: Rules,
-           weights: Weights, rng: random.Random, allow_repeat: bool) -> list[tuple[Person, Person, float]]:
-    slots = [h for h in helpers for _ in range(left[h.id])]
-    if not seekers or not slots:
+def _solve(allowed: np.ndarray, scores: np.ndarray, left: np.ndarray,
+           rng: random.Random) -> list[tuple[int, int]]:
+    """(row, helper column) pairs of an optimal assignment, a column per free slot."""
+    slots = np.repeat(np.arange(len(left)), left)
+    if not allowed.shape[0] or not len(slots):
         return []
-    cost = np.full((len(seekers), len(slots)), _INFEASIBLE)
-    values: dict[tuple[int, str], float] = {}
-    for i, seeker in enumerate(seekers):
-        for j, helper in enumerate(slots):
-            if excluded(seeker, helper, rules, weights):
-                continue
-            if not allow_repeat and frozenset((seeker.id, helper.id)) in rules.recent:
-                continue
-            value = values.setdefault((i, helper.id), score(seeker, helper, weights))
-            cost[i, j] = -(_FEASIBLE + value)
+    cost = np.where(allowed, -(_FEASIBLE + scores), _INFEASIBLE)[:, slots]
     cost = cost + _jitter(rng, *cost.shape)
     rows, cols = linear_sum_assignment(cost)
-    return [(seekers[i], slots[j], values[(i, slots[j].id)])
-            for i, j in zip(rows, cols) if cost[i, j] < _INFEASIBLE / 2]
+    return [(int(i), int(slots[j])) for i, j in zip(rows, cols) if cost[i, j] < _INFEASIBLE / 2]
 
 
 def rank(seeker: Person, helpers: Iterable[Person], *, rules: Rules = Rules(), weights: Weights = Weights(),
@@ -233,72 +310,74 @@ def _sizes(n: int, min_size: int, max_size: int, target: int) -> list[int]:
     return [max_size] * count
 
 
-def _pair_cost(a: Person, b: Person, rules: Rules, weights: Weights) -> float:
-    key = frozenset((a.id, b.id))
-    if key in rules.blocked or a.manager == b.id or b.manager == a.id:
-        return _INFEASIBLE
-    cost = 0.0
-    if key in rules.recent:
-        cost += 100.0
-    if a.team and b.team and a.team == b.team:
-        cost += weights.same_team
-    distance = tz_hours(a, b)
-    if distance is not None:
-        cost += weights.timezone * distance / 12
-    cost -= weights.declared * len(a.topics & b.topics)
-    return cost
+def _pair_costs(people: list[Person], rules: Rules, weights: Weights) -> np.ndarray:
+    """How much each two people would rather not share a group (`_INFEASIBLE`:
+    never): blocked or one manages the other; a past group; the same team;
+    time zones apart; less for shared topics."""
+    ids, managers = [p.id for p in people], [p.manager for p in people]
+    never = _pairs_mask(people, people, rules.blocked) | _same(managers, ids) | _same(ids, managers)
+    cost = 100.0 * _pairs_mask(people, people, rules.recent)
+    cost += weights.same_team * _same([p.team for p in people], [p.team for p in people])
+    distance = _tz_distance(people, people)
+    cost += np.where(np.isnan(distance), 0.0, weights.timezone * distance / 12)
+    index = {t: i for i, t in enumerate(sorted({t for p in people for t in p.topics}))}
+    topics = _topic_matrix(people, index, lambda p: ((t, 1.0) for t in p.topics))
+    cost -= weights.declared * topics @ topics.T
+    return np.where(never, _INFEASIBLE, cost)
 
 
 def group(people: Iterable[Person], *, min_size: int, max_size: int, target: int | None = None,
           rules: Rules = Rules(), weights: Weights = Weights(), seed: int = 0) -> Grouping:
     if not 1 <= min_size <= max_size:
         raise ValueError("group sizes need 1 <= min_size <= max_size")
+    _load_numpy()
     rng = random.Random(seed)
     everyone = _ordered(people, rng)
     target = min(max(target or min_size, min_size), max_size)
     sizes = _sizes(len(everyone), min_size, max_size, target)
     if not sizes:
         return Grouping((), {p.id: TOO_FEW for p in everyone})
+    costs = _pair_costs(everyone, rules, weights)
     # People who waited longest (then the most constrained) go first.
-    blocked_count = {p.id: sum(1 for q in everyone if _pair_cost(p, q, rules, weights) >= _INFEASIBLE)
-                     for p in everyone}
-    queue = sorted(everyone, key=lambda p: (-p.waited, -blocked_count[p.id]))
-    groups: list[list[Person]] = [[p] for p in queue[:len(sizes)]]
+    blocked_count = (costs >= _INFEASIBLE).sum(axis=1)
+    queue = sorted(range(len(everyone)), key=lambda i: (-everyone[i].waited, -blocked_count[i]))
+    groups: list[list[int]] = [[i] for i in queue[:len(sizes)]]
+    # toward[p, g]: what person p would add to group g (the sum over its members).
+    toward = costs[:, [g[0] for g in groups]].copy()
     rest = queue[len(sizes):]
     # Fill round by round: each round every group with room takes one more
     # person, by an optimal assignment of the remaining people to the groups.
     while rest:
-        open_groups = [g for g, size in zip(groups, sizes) if len(g) < size]
+        open_groups = [k for k, size in enumerate(sizes) if len(groups[k]) < size]
         if not open_groups:
             break
-        cost = np.array([[sum(_pair_cost(p, m, rules, weights) for m in g) for g in open_groups] for p in rest])
-        cost = cost.reshape(len(rest), len(open_groups)) + _jitter(rng, len(rest), len(open_groups))
+        cost = toward[np.ix_(rest, open_groups)] + _jitter(rng, len(rest), len(open_groups))
         rows, cols = linear_sum_assignment(cost)
         taken = set()
         for i, j in zip(rows, cols):
             if cost[i, j] < _INFEASIBLE / 2:
-                open_groups[j].append(rest[i])
+                groups[open_groups[j]].append(rest[i])
+                toward[:, open_groups[j]] += costs[:, rest[i]]
                 taken.add(i)
         if not taken:
             break
         rest = [p for i, p in enumerate(rest) if i not in taken]
-    return _settle(groups, rest, min_size, max_size, rules, weights)
+    return _settle(everyone, costs, groups, rest, min_size, max_size)
 
 
-def _fits(person: Person, members: list[Person], rules: Rules, weights: Weights) -> bool:
-    return all(_pair_cost(person, m, rules, weights) < _INFEASIBLE / 2 for m in members)
-
-
-def _settle(groups: list[list[Person]], rest: list[Person], min_size: int, max_size: int, rules: Rules,
-            weights: Weights) -> Grouping:
+def _settle(everyone: list[Person], costs: np.ndarray, groups: list[list[int]], rest: list[int], min_size: int,
+            max_size: int) -> Grouping:
     """Leftovers join groups with room; groups that end up too small are
     dissolved and their members tried elsewhere; whoever still has no place
     gets a reason."""
-    unplaced: dict[str, str] = {}
+
+    def fits(person: int, members: list[int]) -> bool:
+        return bool((costs[person, members] < _INFEASIBLE / 2).all())
+
     while True:
         still = []
         for person in rest:
-            options = [g for g in groups if len(g) < max_size and _fits(person, g, rules, weights)]
+            options = [g for g in groups if len(g) < max_size and fits(person, g)]
             if options:
                 min(options, key=len).append(person)
             else:
@@ -312,10 +391,8 @@ def _settle(groups: list[list[Person]], rest: list[Person], min_size: int, max_s
             still = rest
             break
     reason = NO_ROOM if groups else TOO_FEW
-    for person in still:
-        unplaced[person.id] = reason
-    final = tuple(sorted(tuple(sorted(p.id for p in g)) for g in groups))
-    return Grouping(final, unplaced)
+    final = tuple(sorted(tuple(sorted(everyone[i].id for i in g)) for g in groups))
+    return Grouping(final, {everyone[i].id: reason for i in still})
 
 
 def pair_up(people: Iterable[Person], *, allow_trio: bool = True, rules: Rules = Rules(),

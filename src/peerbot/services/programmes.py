@@ -10,11 +10,11 @@ import re
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from peerbot.services.conversations import ensure_workspace
-from peerbot.store.models import Programme, ProgrammeMember
+from peerbot.store.models import BlockedPair, Programme, ProgrammeMember
 from peerbot.store.upsert import insert_ignore
 
 BUDDIES, MENTORING, CIRCLES = "buddies", "mentoring", "circles"
@@ -35,6 +35,8 @@ class BuddySettings:
     checkin_days: tuple[int, ...] = (7, 30, 60, 90)
     max_tz_hours: int = 3
     holidays: tuple[str, ...] = field(default=())  # YYYY-MM-DD: no reminders or business days
+    volunteers_channel: str | None = None  # joining it puts you in the buddy pool (e.g. #buddy-volunteers)
+    preview: bool = False  # an admin previews each hire's suggestions before the manager gets them
 
     @property
     def holiday_dates(self) -> frozenset[date]:
@@ -80,6 +82,8 @@ def parse_settings(values: dict[str, str]) -> tuple[BuddySettings | None, dict[s
             errors["holidays"] = f"`{word[:20]}` is not a date: use YYYY-MM-DD, separated by commas."
             break
     parsed["holidays"] = tuple(sorted(set(holidays)))
+    parsed["volunteers_channel"] = values.get("volunteers_channel") or None
+    parsed["preview"] = values.get("preview") == "yes"
     if errors:
         return None, errors
     return BuddySettings(**parsed), {}
@@ -142,14 +146,15 @@ def member(session: Session, team_id: str, kind: str, user_id: str, role: str) -
 
 def join(session: Session, team_id: str, kind: str, user_id: str, role: str, now: datetime,
          until: datetime | None = None) -> bool:
-    """Join (or re-join) in a role. False when already active."""
+    """Join (or re-join) in a role, until a moment or for good. False when
+    already active (the new `until` still applies)."""
     ensure_workspace(session, team_id, now)
     if insert_ignore(session, ProgrammeMember, team_id=team_id, kind=kind, user_id=user_id, role=role,
-                     status=ACTIVE, joined_at=now, resumed_at=now, paused_until=until):
+                     status=ACTIVE, joined_at=now, resumed_at=now, paused_until=None, until=until):
         return True
     row = member(session, team_id, kind, user_id, role)
-    was_active = row.status == ACTIVE
-    row.status, row.resumed_at, row.paused_until = ACTIVE, now, until
+    was_active = is_active(row, now)
+    row.status, row.resumed_at, row.paused_until, row.until = ACTIVE, now, None, until
     session.flush()
     return not was_active
 
@@ -166,9 +171,49 @@ def set_status(session: Session, team_id: str, kind: str, user_id: str, role: st
     return True
 
 
+def is_active(row: ProgrammeMember | None, now: datetime) -> bool:
+    """Active now: not left, not past their `until`, and not paused (a pause
+    whose date has passed counts as active)."""
+    if row is None or row.status == LEFT or (row.until is not None and row.until <= now):
+        return False
+    return row.status == ACTIVE or (row.paused_until is not None and row.paused_until <= now)
+
+
 def active(session: Session, team_id: str, kind: str, role: str, now: datetime) -> list[ProgrammeMember]:
-    """Active members in a role; a pause whose date has passed counts as active."""
+    """Active members in a role (see `is_active`)."""
     rows = session.scalars(select(ProgrammeMember).where(
         ProgrammeMember.team_id == team_id, ProgrammeMember.kind == kind, ProgrammeMember.role == role,
         ProgrammeMember.status != LEFT)).all()
-    return [r for r in rows if r.status == ACTIVE or (r.paused_until is not None and r.paused_until <= now)]
+    return [r for r in rows if is_active(r, now)]
+
+
+# ---- blocked pairs: never matched or grouped, in any programme -----------------------------------------
+
+
+def _ordered_pair(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a < b else (b, a)
+
+
+def block(session: Session, team_id: str, a: str, b: str, by: str, now: datetime) -> bool:
+    """False when the pair was already blocked (or is one person)."""
+    if a == b:
+        return False
+    ensure_workspace(session, team_id, now)
+    first, second = _ordered_pair(a, b)
+    return insert_ignore(session, BlockedPair, team_id=team_id, user_a=first, user_b=second, blocked_by=by,
+                         created_at=now)
+
+
+def unblock(session: Session, team_id: str, a: str, b: str) -> bool:
+    first, second = _ordered_pair(a, b)
+    result = session.execute(delete(BlockedPair).where(BlockedPair.team_id == team_id, BlockedPair.user_a == first,
+                                                       BlockedPair.user_b == second))
+    return result.rowcount == 1
+
+
+def blocked_pairs(session: Session, team_id: str, user_ids: list[str] | None = None) -> list[tuple[str, str]]:
+    """Blocked pairs, all of them or those touching these people (for `matching.Rules`)."""
+    query = select(BlockedPair.user_a, BlockedPair.user_b).where(BlockedPair.team_id == team_id)
+    if user_ids is not None:
+        query = query.where(BlockedPair.user_a.in_(user_ids) | BlockedPair.user_b.in_(user_ids))
+    return [(a, b) for a, b in session.execute(query)]

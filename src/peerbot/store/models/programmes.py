@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from peerbot.store.models.base import Base, UTCDateTime, UserId, ChannelId, Ts
@@ -29,7 +29,8 @@ class Programme(Base):
 class ProgrammeMember(Base):
     """Someone in a programme in a role (buddy volunteer, hire, ...): active,
     paused (until a date) or left. `resumed_at` restarts the count of
-    unanswered check-ins after "stay"."""
+    unanswered check-ins after "stay". `until`: a volunteer leaves the pool
+    after this moment (`/buddy volunteer until DATE`)."""
 
     __tablename__ = "programme_members"
 
@@ -41,6 +42,41 @@ class ProgrammeMember(Base):
     paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
     resumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class BlockedPair(Base):
+    """Two people never matched or grouped by any programme ("don't pair me
+    with X"). Stored once per pair: the smaller user id first (a check)."""
+
+    __tablename__ = "blocked_pairs"
+    __table_args__ = (CheckConstraint("user_a < user_b", name="ordered"),)
+
+    team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id"), primary_key=True)
+    user_a: Mapped[str] = mapped_column(UserId, primary_key=True)
+    user_b: Mapped[str] = mapped_column(UserId, primary_key=True)
+    blocked_by: Mapped[str] = mapped_column(UserId)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MatchRound(Base):
+    """A matching round an admin previews before it is published (buddy
+    suggestions, a mentoring cohort, a circle round): the proposal as JSON,
+    published once (a conditional update)."""
+
+    __tablename__ = "match_rounds"
+    __table_args__ = (UniqueConstraint("team_id", "kind", "round_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    round_key: Mapped[str] = mapped_column(String(64))  # e.g. p12 (one hire), 2026-03 (a cohort)
+    admin_id: Mapped[str] = mapped_column(UserId)  # who previews and publishes
+    proposal: Mapped[str] = mapped_column(Text)  # {"groups": [[ids]], "unplaced": {id: reason}}
+    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft | published
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_by: Mapped[str | None] = mapped_column(UserId)
 
 
 class BuddyPairing(Base):

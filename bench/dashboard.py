@@ -5,15 +5,24 @@ SQL that counts the page's headline figures."""
 
 from __future__ import annotations
 
+import argparse
+import json
+import sys
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, create_engine, text
 
+from bench import search, social
+from bench import site as bench_site
+from bench.corpus import vocabulary
 from bench.report import Table, ms, percentile, ratio
 from bench.search import TEAM
 from bench.site import Site
+from peerbot.store import migrate
+from peerbot.store.db import Database
 from peerbot.store.models import UTCDateTime
 
 TARGET = 0.5
@@ -91,3 +100,64 @@ def table(results: dict[str, dict[str, Sample]], data: dict[str, str], reps: int
                    "questions per topic (`GROUP BY topic_id`). The ratio is against the raw SQL: what the page "
                    "costs beyond reading the numbers it shows.")
     return t
+
+
+# ---- on its own, with a kept database -------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m bench.dashboard --keep DIR`: the dashboard table only, on a 1M-item database
+    built once and kept for the next run (building one takes minutes; `python -m bench` builds
+    a fresh one every time). PostgreSQL needs `--pg-url` of a server that outlives the run."""
+    parser = argparse.ArgumentParser(prog="python -m bench.dashboard", description=main.__doc__)
+    parser.add_argument("--keep", required=True, help="a directory for the SQLite database and what was built")
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--pg-url", help="an admin URL; the kept database is bench_dashboard_ITEMS on that server")
+    parser.add_argument("--items", type=int, default=1_000_000)
+    parser.add_argument("--reps", type=int, default=5)
+    args = parser.parse_args(argv)
+    keep = Path(args.keep)
+    keep.mkdir(parents=True, exist_ok=True)
+    results, data = {}, {}
+    for database in [d for d in args.databases.split(",") if d]:
+        if database == "postgresql" and not args.pg_url:
+            print("bench: PostgreSQL skipped: no --pg-url", file=sys.stderr)
+            continue
+        kept = f"bench_dashboard_{args.items}"
+        url = (f"sqlite:///{keep / f'dashboard-{args.items}.db'}" if database == "sqlite"
+               else create_engine(args.pg_url).url.set(database=kept).render_as_string(False))
+        built = keep / f"{database}-{args.items}.json"
+        if not built.exists():
+            print(f"bench: building {args.items:,} items on {database} (once)…", file=sys.stderr)
+            if database == "sqlite":
+                (keep / f"dashboard-{args.items}.db").unlink(missing_ok=True)
+            else:
+                admin = create_engine(args.pg_url, isolation_level="AUTOCOMMIT")
+                with admin.connect() as connection:
+                    connection.execute(text(f'DROP DATABASE IF EXISTS "{kept}" WITH (FORCE)'))
+                    connection.execute(text(f'CREATE DATABASE "{kept}"'))
+                admin.dispose()
+            vocab = vocabulary()
+            corpus = search.Corpus(url, vocab)
+            corpus.grow_to(args.items)
+            people = social.load(corpus, vocab, social.FULL_SOCIAL)
+            corpus.close()
+            built.write_text(json.dumps({"now": people.now.isoformat(), "viewer": people.viewer,
+                                         "counts": people.counts}))
+        meta = json.loads(built.read_text())
+        db = Database(url)
+        migrate.upgrade(db)  # a kept database gets the migrations added since it was built
+        db.dispose()
+        now = datetime.fromisoformat(meta["now"])
+        site = bench_site.start(url, now)
+        try:
+            results[database] = measure(site, now, meta["viewer"], reps=args.reps)
+        finally:
+            site.close()
+        c = meta["counts"]
+        data[database] = f"{args.items:,} items, {c['members']:,} members, {c['questions']:,} questions / 4 weeks"
+    print(table(results, data, args.reps).text())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -6,8 +6,8 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select, update
 
-from peerbot.services import experts, questions, routing, stats, topics
-from peerbot.store.models import Answer, ChannelSettings, Expertise, Member, Question, Routing
+from peerbot.services import experts, metrics, questions, routing, topics
+from peerbot.store.models import Answer, ChannelSettings, Expertise, Member, Question
 
 TZ = "Europe/Berlin"
 NOW = datetime(2026, 3, 4, 10, 0, tzinfo=timezone.utc)  # Wednesday, 11:00 in Berlin
@@ -297,9 +297,9 @@ def test_stats_count_answers_medians_and_helpers(db):
         ])
     later = NOW + timedelta(days=1)
     with db.read() as session:
-        channel = stats.compute(session, "T1", now=later, channel_id="CPUB")
-        workspace = stats.compute(session, "T1", now=later)
-        old = stats.compute(session, "T1", now=NOW + timedelta(days=40))
+        channel = metrics.compute(session, "T1", now=later, channel_id="CPUB")
+        workspace = metrics.compute(session, "T1", now=later)
+        old = metrics.compute(session, "T1", now=NOW + timedelta(days=40))
     assert (channel.asked, channel.answered, channel.accepted, channel.unanswered) == (2, 1, 1, 1)
     assert channel.median_first_answer == timedelta(minutes=10)
     assert channel.median_accepted == timedelta(hours=2)
@@ -311,10 +311,10 @@ def test_stats_count_answers_medians_and_helpers(db):
 
 
 def test_stats_periods_parse():
-    assert stats.parse_period("7d") == timedelta(days=7)
-    assert stats.parse_period("4W") == timedelta(days=28)
+    assert metrics.parse_period("7d") == timedelta(days=7)
+    assert metrics.parse_period("4W") == timedelta(days=28)
     for bad in ("0d", "400d", "d", "7", "7x", "-7d"):
-        assert stats.parse_period(bad) is None
+        assert metrics.parse_period(bad) is None
 
 
 def test_top_topics_name_only_declared_topics(db):

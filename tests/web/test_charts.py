@@ -2,7 +2,7 @@
 
 from xml.etree import ElementTree
 
-from peerbot.web.charts import Point, bar_chart
+from peerbot.web.charts import Point, bar_chart, funnel_chart
 from peerbot.web.tables import Column, Table, csv_stream, display
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -25,6 +25,17 @@ def test_shares_scale_to_one_hundred_percent():
     assert float(root.find(f"{SVG}rect").get("height")) == 56.0
 
 
+def test_a_funnel_scales_to_its_first_step_and_hides_small_groups():
+    svg = funnel_chart("Hires & buddies", [Point("Hires started", 8), Point("Buddy by day 1", 4),
+                                           Point("Met within 7 days", "<5")])
+    root = ElementTree.fromstring(str(svg))
+    assert root.get("role") == "img" and root.find(f"{SVG}title").text == "Hires & buddies"
+    widths = [float(b.get("width")) for b in root.findall(f"{SVG}rect")]
+    assert len(widths) == 2 and widths[1] == widths[0] / 2  # no bar for the hidden step
+    assert [t.text for t in root.findall(f"{SVG}text")][-1] == "<5"
+    assert "style=" not in str(svg)
+
+
 def test_csv_has_a_header_iso_dates_and_defused_formulas():
     from datetime import date
 
@@ -32,3 +43,4 @@ def test_csv_has_a_header_iso_dates_and_defused_formulas():
                   [{"week_start": date(2026, 3, 2), "name": "=HYPERLINK(1)"}, {"week_start": date(2026, 3, 9)}])
     assert b"".join(csv_stream(table)).decode() == "week_start,name\r\n2026-03-02,'=HYPERLINK(1)\r\n2026-03-09,\r\n"
     assert display(0.666, "share") == "67%" and display(2.25, "hours") == "2.2 h" and display("<5", "share") == "<5"
+    assert display(1.25, "number") == "1.2" and display(2, "days") == "2"

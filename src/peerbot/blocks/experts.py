@@ -167,4 +167,5 @@ def stats_message(stats, *, scope: str, days: int) -> dict:
 
 def stats_usage() -> str:
     return ("Usage: `/peerbot stats [7d|30d|12w] [workspace]` — numbers for this channel "
-            "(or the whole workspace) over a period, 30 days by default.")
+            "(or the whole workspace) over a period, 30 days by default. "
+            "`/peerbot stats programmes [90d]` — the programmes' measures, 90 days by default.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import NamedTuple
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
@@ -12,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from peerbot.blocks.experts import stats_message, stats_usage
 from peerbot.blocks import help as help_blocks
 from peerbot.blocks.help import help_message
+from peerbot.blocks.stats import programme_stats_message
 from peerbot.blocks.text import escape, message, unescape
 from peerbot.deps import Deps
 from peerbot.listeners.guard import after_ack
@@ -21,17 +23,29 @@ from peerbot.slack_api import dm_channel, privacy_of
 from peerbot.store.models import PUBLIC
 
 
-def parse_stats(words: list[str]) -> tuple[timedelta, bool] | None:
-    """`stats [7d] [workspace]` → (period, whole workspace?); None when malformed."""
-    period, workspace = metrics.DEFAULT_PERIOD, False
+PROGRAMMES_PERIOD = timedelta(days=90)  # a buddy's first 90 days fit in it
+
+
+class StatsRequest(NamedTuple):
+    period: timedelta
+    workspace: bool  # the whole workspace, not this channel
+    programmes: bool  # the programmes' measures (always the whole workspace)
+
+
+def parse_stats(words: list[str]) -> StatsRequest | None:
+    """`stats [7d] [workspace]` or `stats programmes [90d]`; None when malformed."""
+    period, workspace, programmes_asked = None, False, False
     for word in words:
-        if word.lower() == "workspace" and not workspace:
+        if word.lower() == "workspace" and not workspace and not programmes_asked:
             workspace = True
-        elif (parsed := metrics.parse_period(word)) is not None:
+        elif word.lower() == "programmes" and not programmes_asked and not workspace:
+            programmes_asked = True
+        elif period is None and (parsed := metrics.parse_period(word)) is not None:
             period = parsed
         else:
             return None
-    return period, workspace
+    default = PROGRAMMES_PERIOD if programmes_asked else metrics.DEFAULT_PERIOD
+    return StatsRequest(period or default, workspace, programmes_asked)
 
 
 def peerbot_reply(text: str, *, public_url: str | None = None) -> dict | None:
@@ -63,7 +77,9 @@ def register(app: App, deps: Deps) -> None:
             return dashboard_command(deps, command, client, respond, words[1:])
         if not words or words[0].lower() != "stats" or (parsed := parse_stats(words[1:])) is None:
             return
-        period, workspace = parsed
+        if parsed.programmes:
+            return programme_stats(deps, command, client, respond, parsed.period)
+        period, workspace = parsed.period, parsed.workspace
         team_id, channel_id = command["team_id"], command["channel_id"]
         now = deps.clock()
         with deps.db.read() as session:
@@ -84,6 +100,23 @@ def register(app: App, deps: Deps) -> None:
         respond(response_type="ephemeral", **stats_message(numbers, scope=scope, days=period.days))
 
     app.command("/peerbot")(ack=ack_peerbot, lazy=[handle_peerbot, subscriptions.handler(deps), programmes.handler(deps)])
+
+
+def programme_stats(deps: Deps, command: dict, client: WebClient, respond: Respond, period: timedelta) -> None:
+    """After the ack: the programmes' measures for the workspace; the helpers in two or more
+    roles only for admins."""
+    team_id, now = command["team_id"], deps.clock()
+    admin = dashboard_access.is_admin(client.users_info(user=command["user_id"])["user"])
+    with deps.db.read() as session:
+        kinds = metrics.running(session, team_id)
+        buddies = metrics.buddy_measures(session, team_id, since=now - period, until=now,
+                                         tz=deps.settings.timezone) if "buddies" in kinds else None
+        others = {kind: measure(session, team_id, since=now - period, until=now) for kind, measure in (
+            ("mentoring", metrics.mentoring_measures), ("circles", metrics.circle_measures),
+            ("talks", metrics.talk_measures), ("feedback", metrics.feedback_measures)) if kind in kinds}
+        across = metrics.across_programmes(session, team_id, now=now) if kinds else None
+    respond(response_type="ephemeral", **programme_stats_message(
+        buddies, across, days=period.days, stretched=across.stretched if across and admin else None, **others))
 
 
 # ---- /peerbot dashboard [grant|revoke @user] ------------------------------------------------------

@@ -2,7 +2,7 @@
 directory, a question's topic, and the topics nobody can answer.
 
 Routing questions to experts lives in services/routing.py; the numbers for
-`/peerbot stats` in services/stats.py.
+`/peerbot stats` in services/metrics/.
 """
 
 from __future__ import annotations

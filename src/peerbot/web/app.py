@@ -1,7 +1,8 @@
 """The L&D dashboard under /dashboard: a small WSGI app beside /slack/events.
 
-It is a second front door to the same services: every figure comes from
-services/metrics.py, every login decision from services/dashboard_access.py.
+It is a second front door to the same services: every figure comes from the
+metrics service (services/metrics/), every login decision from
+services/dashboard_access.py.
 Pages are Jinja2 templates (autoescaped) with SVG charts; no script, no CDN.
 """
 
@@ -27,6 +28,7 @@ from peerbot.services import metrics
 from peerbot.services.metrics import HIDDEN, guarded
 from peerbot.slack_api import privacy_of
 from peerbot.store.models import PUBLIC
+from peerbot.web import programmes as programme_pages
 from peerbot.web.charts import Point, bar_chart
 from peerbot.web.tables import Column, Table, csv_stream, display, json_body
 
@@ -270,7 +272,7 @@ class Dashboard:
         except access.LoginRefused as refused:
             return self.refusal(refused.reason)
         seconds = int(access.SESSION_TTL.total_seconds())
-        flags = f"; Secure" if self.secure else ""
+        flags = "; Secure" if self.secure else ""
         return Response(303, b"", headers=[
             ("Location", PREFIX),
             ("Set-Cookie", f"{COOKIE}={cookie}; Path={PREFIX}; Max-Age={seconds}; HttpOnly; SameSite=Lax{flags}"),
@@ -504,10 +506,15 @@ class Dashboard:
 
     def programmes(self, request: Request, viewer: access.Viewer) -> Response:
         filters, _rows, _seen, frame = self._context(request, viewer, "programmes")
-        table = Table("programmes", "Programmes", [Column("programme", "Programme", "text"),
-                                                   Column("status", "Status", "text")], [],
-                      empty="No programme is running yet.")
-        return self.render(request, filters, [table], "programmes.html", frame)
+        with self.deps.db.read() as session:
+            kinds = metrics.running(session, viewer.team_id)
+            sections = [programme_pages.SECTIONS[kind](session, viewer.team_id, since=filters.since,
+                                                       until=filters.until, tz=self.deps.settings.timezone)
+                        for kind in kinds if kind in programme_pages.SECTIONS]
+            across = programme_pages.across_tables(session, viewer.team_id, now=filters.until,
+                                                   admin=viewer.role in (access.OWNER, access.ADMIN)) if kinds else []
+        tables = [t for section in sections for t in section.tables] + across
+        return self.render(request, filters, tables, "programmes.html", frame, sections=sections, across=across)
 
 
 # The overview's figures: key, label, unit, value (hidden when fewer than 5 people are behind it).

@@ -33,8 +33,8 @@ def _tick(value: float, unit: str) -> str:
     return f"{value:.0f}"
 
 
-def bar_chart(title: str, points: list[Point], *, unit: str = "count") -> Markup:
-    """A weekly bar chart. Missing and hidden ("<5") weeks get no bar and a small mark."""
+def bar_chart(title: str, points: list[Point], *, unit: str = "count", per: str = "week") -> Markup:
+    """A bar chart, one bar per week (or per `per`). Missing and hidden ("<5") bars get a small mark."""
     chart_id = f"chart-{next(_ids)}"
     numbers = [n for n in (_number(p.value) for p in points) if n is not None]
     top = max(numbers, default=0.0)
@@ -46,7 +46,7 @@ def bar_chart(title: str, points: list[Point], *, unit: str = "count") -> Markup
     parts = [
         f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" '
         f'aria-labelledby="{chart_id}-title" xmlns="http://www.w3.org/2000/svg">',
-        f'<title id="{chart_id}-title">{escape(title)}, per week</title>',
+        f'<title id="{chart_id}-title">{escape(title)}, per {escape(per)}</title>',
         f'<line class="axis" x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" y2="{TOP + plot_h}"/>',
         f'<line class="grid" x1="{LEFT}" y1="{TOP}" x2="{WIDTH - RIGHT}" y2="{TOP}"/>',
         f'<text class="tick" x="{LEFT - 4}" y="{TOP + 4}" text-anchor="end">{escape(_tick(top, unit))}</text>',
@@ -69,5 +69,35 @@ def bar_chart(title: str, points: list[Point], *, unit: str = "count") -> Markup
         if len(points) > 1:
             parts.append(f'<text class="tick" x="{WIDTH - RIGHT}" y="{HEIGHT - 8}" text-anchor="end">'
                          f'{escape(points[-1].label)}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def funnel_chart(title: str, points: list[Point]) -> Markup:
+    """A funnel: one horizontal bar per step, each as wide as its share of the first step.
+    Hidden ("<5") and missing steps get no bar, only their mark."""
+    chart_id = f"chart-{next(_ids)}"
+    label_w, row_h = 150, 26
+    height = TOP + row_h * max(len(points), 1) + 4
+    numbers = [n for n in (_number(p.value) for p in points) if n is not None]
+    top = max(numbers, default=0.0) or 1.0
+    plot_w = WIDTH - label_w - RIGHT - 34
+    parts = [
+        f'<svg class="chart funnel" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" role="img" '
+        f'aria-labelledby="{chart_id}-title" xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="{chart_id}-title">{escape(title)}</title>',
+    ]
+    for index, point in enumerate(points):
+        y = TOP + index * row_h
+        value = _number(point.value)
+        shown = "–" if point.value is None else f"{value:.0f}" if value is not None else str(point.value)
+        parts.append(f'<text class="tick" x="{label_w - 6}" y="{y + row_h / 2 + 3:.1f}" text-anchor="end">'
+                     f'{escape(point.label)}</text>')
+        width = plot_w * min(value / top, 1.0) if value is not None else 0.0
+        if width:
+            parts.append(f'<rect class="bar" x="{label_w}" y="{y + 4}" width="{width:.1f}" height="{row_h - 8}">'
+                         f'<title>{escape(point.label)}: {escape(shown)}</title></rect>')
+        parts.append(f'<text class="tick" x="{label_w + width + 4:.1f}" y="{y + row_h / 2 + 3:.1f}">'
+                     f'{escape(shown)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))

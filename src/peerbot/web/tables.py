@@ -19,7 +19,7 @@ from peerbot.services.metrics import HIDDEN
 class Column:
     key: str
     label: str
-    kind: str = "int"  # int | share | hours | date | datetime | text | user | topic | auto (row["unit"])
+    kind: str = "int"  # int | share | hours | number | days | date | datetime | text | user | topic | auto (row["unit"])
 
 
 @dataclass
@@ -55,6 +55,8 @@ def display(value, kind: str, row: dict | None = None) -> str:
         return f"{value:.0%}"
     if kind == "hours":
         return f"{value:.1f} h"
+    if kind in ("number", "days") and isinstance(value, float):
+        return f"{value:.1f}"
     if kind == "date" and isinstance(value, (date, datetime)):
         return value.strftime("%Y-%m-%d")
     if kind == "datetime" and isinstance(value, datetime):

@@ -21,6 +21,10 @@ class KnowledgeItem(Base):
         Index("ix_knowledge_items_team_public_score", "team_id", "is_public", "score"),
         # "Items saved in the period": the digest's week, the dashboard's counts.
         Index("ix_knowledge_items_team_created", "team_id", "created_at"),
+        # Items per topic (and whether a public one names it): the dashboard's Topics pages.
+        Index("ix_knowledge_items_team_topic", "team_id", "topic_id", "is_public"),
+        # The channels with items saved in a period, one index probe per channel: every dashboard page.
+        Index("ix_knowledge_items_team_channel_created", "team_id", "channel_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

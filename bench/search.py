@@ -4,7 +4,6 @@ growing numbers of knowledge items, by how many items a query matches."""
 
 from __future__ import annotations
 
-import io
 import random
 import time
 from dataclasses import dataclass, field

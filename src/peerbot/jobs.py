@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import delete
 
 from peerbot.blocks.digest import digest_message, prompt_message, stopped_notice
-from peerbot import programme_flow
+from peerbot import circles_flow, feedback_flow, mentoring_flow, programme_flow, talks_flow
 from peerbot.deps import Deps
 from peerbot.question_flow import QuestionFlow
 from peerbot.services import digest as digests
@@ -256,7 +256,7 @@ def _content(deps: Deps, due: subscriptions.Due, at: datetime, key: str) -> dict
 
 # Each programme's runner performs its steps due at `at`, each once through the outbox,
 # and returns a short tally ("buddies: 2 heads-up"). A new programme adds its runner here.
-PROGRAMME_RUNNERS = (programme_flow.run,)
+PROGRAMME_RUNNERS = (programme_flow.run, mentoring_flow.run, circles_flow.run, feedback_flow.run, talks_flow.run)
 
 
 def programmes(deps: Deps, at: datetime) -> str:

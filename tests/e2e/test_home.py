@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from peerbot.blocks import ids
 from peerbot.blocks.home import Home, ItemRow, QuestionRow, home_view
 from peerbot.sandbox.blockkit import validate_view
-from peerbot.store.models import Expertise, Member, Topic
+from peerbot.store.models import Expertise, Member
 
 
 def shown(view) -> str:

@@ -50,11 +50,12 @@ def test_manifest_is_complete():
     assert m["features"]["app_home"]["home_tab_enabled"] is True
     assert m["settings"]["interactivity"]["is_enabled"] is True
     assert m["settings"]["socket_mode_enabled"] is True
-    assert {"/ask", "/tip", "/kb", "/experts", "/peerbot", "/buddy"} == declared()["commands"]
+    assert {"/ask", "/tip", "/kb", "/experts", "/peerbot", "/buddy", "/mentor", "/circle",
+            "/feedback", "/talks"} == declared()["commands"]
     # Commands that name people get picked mentions as <@U…|name>.
     escaped = {c["command"] for c in m["features"]["slash_commands"] if c.get("should_escape")}
-    assert escaped == {"/buddy"}
-    assert {"save_to_kb", "ask_question"} == declared()["shortcuts"]
+    assert escaped == {"/buddy", "/mentor"}
+    assert {"save_to_kb", "ask_question", "give_feedback"} == declared()["shortcuts"]
     scopes = set(m["oauth_config"]["scopes"]["bot"])
     assert {"commands", "chat:write", "reactions:read", "channels:history", "users:read", "im:write",
             "mpim:write"} <= scopes
@@ -76,7 +77,7 @@ def test_every_declared_command_and_event_is_answered_not_404(world):
                                                            "app_home_opened"}
     assert all(d.status == 200 for d in events)
     for callback_id in declared()["shortcuts"]:
-        if callback_id == "save_to_kb":
+        if callback_id in ("save_to_kb", "give_feedback"):
             delivery = slack.message_shortcut(world.alice, world.general, ts, callback_id)
         else:
             delivery = slack.global_shortcut(world.alice, callback_id)

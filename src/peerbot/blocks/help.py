@@ -14,9 +14,15 @@ COMMANDS = [
     ("/peerbot prompts on|off", "Daily \"ask an expert\" prompt in this channel."),
     ("/peerbot settings", "Times, time zone and emoji for this channel."),
     ("/peerbot stats [7d] [workspace]", "Questions, answers, helpers and knowledge gaps, at a glance."),
+    ("/peerbot stats programmes [90d]", "How the peer programmes are doing: coverage, meetings, reach."),
     ("/peerbot buddies|mentoring|circles|talks on|off|settings", "Peer programmes for this channel."),
-    ("/buddy [volunteer | pause | stop | @hire start:YYYY-MM-DD manager:@manager]",
+    ("/buddy [volunteer [until YYYY-MM-DD] | pause | stop | block @someone | @hire start:YYYY-MM-DD manager:@manager]",
      "Onboarding buddies: volunteer, or enrol a new hire."),
+    ("/mentor [enrol | find | request @mentor]", "Peer mentoring: enrol, find a mentor, see your mentorships."),
+    ("/circle [join | leave | open]", "Peer coaching circles: join the open round, see your circle."),
+    ("/talks [propose | wish <topic> | list]", "Lunch-and-learn talks: propose one, wish for a topic, see what's "
+                                               "coming."),
+    ("/feedback [list | help]", "Ask 1–5 colleagues for feedback, named or (to 3 or more) anonymous."),
     ("/peerbot dashboard [grant|revoke @user]", "A login link to the L&D dashboard; admins grant access."),
     ("/peerbot help", "This help."),
 ]

@@ -43,6 +43,8 @@ class Home:
     # Programmes: the viewer's buddy or hires; for admins, what needs attention (None: not an admin).
     programmes: list[str] = field(default_factory=list)
     attention: list[str] | None = None
+    # Peer feedback: the viewer's requests and asks, as blocks (blocks/feedback.home_blocks).
+    feedback: list[dict] = field(default_factory=list)
 
 
 def _clip(text: str) -> str:
@@ -95,6 +97,7 @@ def home_view(home: Home) -> dict:
         *_list("Your topics", [topics] if topics else [],
                "None declared yet. Tell people what you know with `/experts add topic1, topic2`."),
         *home_section(home.programmes, home.attention),
+        *home.feedback,
         {"type": "divider"},
         *_list("Most useful in the workspace lately", [_item_line(i) for i in home.popular],
                "Nothing saved yet. Be the first: share a tip!"),

@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from peerbot.blocks import ids
-from peerbot.blocks.questions import ask_modal, mark_answered_modal, similar_found
+from peerbot.blocks.questions import ask_modal, mark_answered_modal
 from peerbot.blocks.text import unescape
 from peerbot.deps import Deps
 from peerbot.listeners.guard import ack_only, after_ack

@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 
 from peerbot.blocks.home import MAX_ROWS, Home, ItemRow, QuestionRow, home_view
 from peerbot.deps import Deps
+from peerbot.listeners import feedback, talks
 from peerbot.listeners.guard import ack_only, after_ack
-from peerbot.services import buddies, experts, knowledge, programmes, questions
+from peerbot.services import buddies, circles, experts, knowledge, mentoring, programmes, questions, rounds
 from peerbot.store.models import KnowledgeItem, Question
 
 RECENT = timedelta(days=90)
@@ -35,6 +36,13 @@ def register(app: App, deps: Deps) -> None:
             is_admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
             with deps.db.read() as session:
                 home = replace(home, **programme_rows(session, team_id, user_id, deps.clock(), is_admin))
+        with deps.db.read() as session:
+            home = replace(home, feedback=feedback.home_section(session, team_id, user_id, deps.clock()))
+        with deps.db.read() as session:
+            more = (mentoring.home_lines(session, team_id, user_id, deps.clock())
+                    + circles.home_lines(session, team_id, user_id, deps.clock())
+                    + talks.home_lines(session, team_id, user_id, deps.clock()))
+        home = replace(home, programmes=home.programmes + more)
         client.views_publish(user_id=user_id, view=home_view(home))
 
     app.event("app_home_opened")(ack=ack_only, lazy=[publish_home])
@@ -77,6 +85,8 @@ def programme_rows(session: Session, team_id: str, user_id: str, now: datetime, 
     lines = [f"• Your buddy: <@{p.buddy_id}>" if p.buddy_id else "• Your buddy is being chosen" for p in mine]
     lines += [f"• <@{p.hire_id}> (starts {p.start_date})" + (f", buddy <@{p.buddy_id}>" if p.buddy_id else
                                                                 ", no buddy yet") for p in theirs]
+    lines += [f"• A {r.kind} round waits for your preview: Publish it from my DM" for r in
+              rounds.drafts(session, team_id, user_id)]
     attention = None
     if is_admin:
         settings = programmes.settings_of(programmes.get(session, team_id, programmes.BUDDIES))

@@ -21,6 +21,13 @@ from peerbot.store.models.channels import (
     ChannelSettings,
     PromptSpotlight,
 )
+from peerbot.store.models.circles import (
+    CircleRound,
+    CircleOptIn,
+    Circle,
+    CircleAttendance,
+    CircleCommitment,
+)
 from peerbot.store.models.dashboard import (
     DashboardGrant,
     DashboardLogin,
@@ -30,16 +37,31 @@ from peerbot.store.models.delivery import (
     ProcessedEvent,
     OutboxPost,
 )
+from peerbot.store.models.feedback import (
+    FeedbackAnswer,
+    FeedbackAsk,
+    FeedbackRequest,
+)
 from peerbot.store.models.knowledge import (
     KnowledgeItem,
     KnowledgeSave,
     KbSearch,
+)
+from peerbot.store.models.mentoring import (
+    MentoringCohort,
+    MentoringProfile,
+    MentorRequest,
+    Mentorship,
+    MentoringWaitlist,
+    MentoringSurvey,
 )
 from peerbot.store.models.programmes import (
     Programme,
     ProgrammeMember,
     BuddyPairing,
     CheckIn,
+    BlockedPair,
+    MatchRound,
 )
 from peerbot.store.models.questions import (
     Question,
@@ -47,6 +69,14 @@ from peerbot.store.models.questions import (
     Answer,
     RoutingStep,
     Routing,
+)
+from peerbot.store.models.talks import (
+    Talk,
+    TalkRating,
+    TalkRsvp,
+    TalkSeat,
+    TalkWish,
+    TalkWishVote,
 )
 from peerbot.store.models.workspace import (
     Workspace,
@@ -69,23 +99,45 @@ __all__ = [
     "UserId",
     "ChannelSettings",
     "PromptSpotlight",
+    "CircleRound",
+    "CircleOptIn",
+    "Circle",
+    "CircleAttendance",
+    "CircleCommitment",
     "DashboardGrant",
     "DashboardLogin",
     "DashboardSession",
     "ProcessedEvent",
     "OutboxPost",
+    "FeedbackAnswer",
+    "FeedbackAsk",
+    "FeedbackRequest",
     "KnowledgeItem",
     "KnowledgeSave",
     "KbSearch",
+    "MentoringCohort",
+    "MentoringProfile",
+    "MentorRequest",
+    "Mentorship",
+    "MentoringWaitlist",
+    "MentoringSurvey",
     "Programme",
     "ProgrammeMember",
     "BuddyPairing",
     "CheckIn",
+    "BlockedPair",
+    "MatchRound",
     "Question",
     "QuestionVote",
     "Answer",
     "RoutingStep",
     "Routing",
+    "Talk",
+    "TalkRating",
+    "TalkRsvp",
+    "TalkSeat",
+    "TalkWish",
+    "TalkWishVote",
     "Workspace",
     "Member",
     "Conversation",

@@ -134,9 +134,10 @@ def _seed_week(world, clock):
     ask(world.general, "[python] Which linter do we use?")
     tip = slack.post(world.alice, world.general, "Deploys freeze on Fridays, see the runbook")
     slack.react(world.bob, world.general, tip, "bookmark")
+    # Asked before the item is saved: afterwards /ask would first offer that item as a possible answer.
+    ask(world.secret, "[python] When is the BLUEBIRD launch?")
     secret = slack.post(world.alice, world.secret, "The launch codename is BLUEBIRD")
     slack.react(world.bob, world.secret, secret, "bookmark")
-    ask(world.secret, "[python] When is the BLUEBIRD launch?")
     world.settle()
     return quiet
 

@@ -230,12 +230,11 @@ def blocked_pairs(session: Session, team_id: str) -> set[tuple[str, str]]:
     return pairs
 
 
-def _rules(session: Session, team_id: str, now: datetime, also_blocked: set[tuple[str, str]] = frozenset()
-           ) -> matching.Rules:
+def _rules(session: Session, team_id: str, now: datetime) -> matching.Rules:
     recent = [(mentee, mentor) for mentee, mentor in session.execute(select(
         Mentorship.mentee_id, Mentorship.mentor_id).where(Mentorship.team_id == team_id,
                                                           Mentorship.started_at >= now - RECENT))]
-    return matching.Rules.of(blocked=blocked_pairs(session, team_id) | set(also_blocked), recent=recent)
+    return matching.Rules.of(blocked=blocked_pairs(session, team_id), recent=recent)
 
 
 def _mentors(session: Session, team_id: str, now: datetime) -> dict[str, matching.Person]:
@@ -756,16 +755,24 @@ def cohort_run(session: Session, cohort: MentoringCohort, now: datetime) -> tupl
     or a pending request, every mentor's free slots. Pairs without a shared
     topic are ruled out like blocked ones. ([[mentee, mentor]], why not placed)."""
     team_id = cohort.team_id
-    mentors = _mentors(session, team_id, now)
+    mentors = list(_mentors(session, team_id, now).values())
     mentees = [p for m in programmes.active(session, team_id, MENTORING, MENTEE, now)
                if mentee_of(session, team_id, m.user_id) is None and pending_of(session, team_id, m.user_id) is None
                and (p := _mentee(session, team_id, m.user_id, now)) is not None]
-    unfit = {(s.id, h.id) for s in mentees for h in mentors.values() if not fits(s, h)}
-    result = matching.assign(mentees, mentors.values(), rules=_rules(session, team_id, now, unfit), seed=cohort.id)
+    return pair_cohort(mentees, mentors, _rules(session, team_id, now), seed=cohort.id)
+
+
+def pair_cohort(mentees: list[matching.Person], mentors: list[matching.Person], rules: matching.Rules,
+                seed: int) -> tuple[list[list[str]], dict[str, str]]:
+    """The cohort run without the database: the engine's assignment where a
+    pair must share a topic. ([[mentee, mentor]], why each other mentee was not placed)."""
+    unfit = {(s.id, h.id) for s in mentees for h in mentors if not fits(s, h)}
+    rules = matching.Rules(rules.blocked | matching.Rules.of(blocked=unfit).blocked, rules.recent)
+    result = matching.assign(mentees, mentors, rules=rules, seed=seed)
     unplaced = {}
     for mentee in mentees:
         if mentee.id in result.unplaced:
-            any_fit = any(fits(mentee, h) for h in mentors.values() if h.id != mentee.id)
+            any_fit = any(fits(mentee, h) for h in mentors if h.id != mentee.id)
             unplaced[mentee.id] = result.unplaced[mentee.id] if any_fit else NO_TOPIC_MENTOR
     return [[m.seeker, m.helper] for m in result.matches], unplaced
 

@@ -173,11 +173,11 @@ Waiting work is now bounded: at most `LIMIT` (10,000) lines of JSON of about 1.2
 (about 11 MB at the ingest burst's peak, when the acks ran far ahead of the worker). But the worker
 is a second Python process that imports the same libraries again, so the two peaks add up to more
 than one process did: 265–283 MB (front 125–143 + worker 139–145 MB) in the runs made while
-developing this. numpy and scipy.optimize are 51 MB of each process; they are imported at start by
-`services/matching.py`, for the buddy and mentor matching that runs now and then in the worker. With
-them imported only where matching uses them (simulated by keeping them out of both processes), the
-same benchmark measured 185 MB (front 89 + worker 95) on SQLite; with only scipy.optimize deferred,
-201 MB (98 + 103). What is left is what each process needs (about 75 MB of libraries and peerbot's
+developing this. numpy and scipy.optimize were 51 MB of each process, imported at start by
+`services/matching.py` for the programmes' whole-population matching, which runs now and then in the
+worker only. `matching.assign` and `matching.group` now import them on first use (`rank`, the
+suggestions for one person, needs neither), so neither process pays for them until a round is
+matched: the table above is that state. What is left is what each process needs (about 75 MB of libraries and peerbot's
 modules) and the work in flight: the queue in the front, the worker's 16 threads and their
 SQLAlchemy sessions. `peerbot run` starts the worker with `MALLOC_ARENA_MAX=2` (glibc gives each
 thread its own malloc arena otherwise), which took about 7 MB off it in one run.

@@ -365,6 +365,13 @@ def test_ratings_reach_the_speaker_at_three_and_the_recording_becomes_knowledge(
     final = [m for m in speaker_saw() if "Final ratings" in shown(m)]
     assert len(final) == 1 and "*3.2* of 5 from 4 people" in shown(final[0])
 
+    # ... and the next weekly digest names it, in a public channel as well as the talks' home.
+    assert "is on" in world.say(world.alice, world.general, "/peerbot", "digest on")
+    assert "1 posted" in run_job(world.deps, "digest", datetime(2026, 3, 9, 9, 0, tzinfo=timezone.utc))
+    digest, = [m for m in slack.messages(world.general) if "Your week in peer learning" in m.get("text", "")]
+    assert "*Talk recordings*" in shown(digest)
+    assert "Talk: Window functions in SQL" in shown(digest) and "https://videos.example.com/sql-talk" in shown(digest)
+
 
 def ask(world, user, channel, text):
     slack = world.slack

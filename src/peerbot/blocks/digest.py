@@ -62,6 +62,10 @@ def digest_message(d, *, tz: str, links: dict[int, str | None], key: str | None 
         lines = "\n".join(f"• {_linked(a.title, a.link)}" + (f" <@{a.author_id}>" if a.author_id else "")
                           for a in d.accepted)
         blocks.append(section(f"*Best accepted answers*\n{lines}"))
+    if d.recordings:
+        lines = "\n".join(f"• {_linked(r.title, r.link)}" + (f" by <@{r.author_id}>" if r.author_id else "")
+                          for r in d.recordings)
+        blocks.append(section(f"*Talk recordings* :movie_camera:\n{lines}"))
     if d.items:
         lines = "\n".join(f"• {_linked(i.title, i.link)}" + (f"  _{i.saves} saves_" if i.saves > 1 else "")
                           for i in d.items)

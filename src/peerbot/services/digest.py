@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from peerbot.services import knowledge, metrics, questions
 from peerbot.services.experts import Gap
-from peerbot.store.models import Answer, KnowledgeItem, Question
+from peerbot.store.models import Answer, KnowledgeItem, Question, Talk
 from peerbot.store.search import visible_to
 
 WINDOW = timedelta(days=7)
@@ -58,6 +58,7 @@ class Digest:
     until: datetime
     items: list[Item] = field(default_factory=list)
     accepted: list[Item] = field(default_factory=list)
+    recordings: list[Item] = field(default_factory=list)  # talks' recordings or slides saved this week
     asked: int = 0
     answered: int = 0
     still_open: int = 0
@@ -68,7 +69,8 @@ class Digest:
 
     @property
     def is_empty(self) -> bool:
-        return not (self.items or self.accepted or self.asked or self.open_questions or self.new_experts)
+        return not (self.items or self.accepted or self.recordings or self.asked or self.open_questions
+                    or self.new_experts)
 
 
 def compute(session: Session, team_id: str, channel_id: str, *, now: datetime,
@@ -77,18 +79,20 @@ def compute(session: Session, team_id: str, channel_id: str, *, now: datetime,
     numbers = metrics.compute(session, team_id, now=now, period=WINDOW, channel_id=channel_id,
                             nameable_channels=(nameable_channels or set()) | {channel_id})
     accepted = _accepted(session, team_id, channel_id, since, now)
-    accepted_keys = {item.link for item in accepted}
+    recordings = _recordings(session, team_id, channel_id, since, now)
+    listed = {item.link for item in accepted} | {item.link for item in recordings}
     items = [
         Item(i.title or knowledge.title_from(i.text), i.permalink, i.score, i.author_id)
         for i in knowledge.most_useful(session, team_id=team_id, channel_id=channel_id,
                                        limit=MAX_ITEMS * 2, since=since)
-        if i.created_at <= now and not (i.kind == knowledge.ANSWER and i.permalink in accepted_keys)
+        if i.created_at <= now and i.permalink not in listed
     ][:MAX_ITEMS]
     return Digest(
         since=since,
         until=now,
         items=items,
         accepted=accepted,
+        recordings=recordings,
         asked=numbers.asked,
         answered=numbers.answered,
         still_open=_still_open_count(session, team_id, channel_id, since, now),
@@ -114,6 +118,21 @@ def _accepted(session: Session, team_id: str, channel_id: str, since: datetime, 
         .limit(MAX_ITEMS)
     ).all()
     return [Item(knowledge.title_from(text), item.permalink, item.score, item.author_id) for item, text in rows]
+
+
+def _recordings(session: Session, team_id: str, channel_id: str, since: datetime, now: datetime) -> list[Item]:
+    """Talks whose recording or slides were saved this week (the knowledge item
+    keyed by the talk's card), where this channel may see them."""
+    rows = session.scalars(
+        select(KnowledgeItem)
+        .join(Talk, and_(Talk.team_id == KnowledgeItem.team_id, Talk.channel_id == KnowledgeItem.channel_id,
+                         Talk.card_ts == KnowledgeItem.message_ts))
+        .where(visible_to(team_id, channel_id), Talk.recording_url.is_not(None),
+               KnowledgeItem.created_at >= since, KnowledgeItem.created_at <= now)
+        .order_by(KnowledgeItem.created_at.desc())
+        .limit(MAX_ITEMS)
+    )
+    return [Item(i.title or knowledge.title_from(i.text), i.permalink, i.score, i.author_id) for i in rows]
 
 
 def _still_open_count(session: Session, team_id: str, channel_id: str, since: datetime, now: datetime) -> int:

@@ -10,17 +10,16 @@ import logging
 from datetime import datetime, timedelta
 
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import select
 
 from peerbot.blocks import circles as blocks
 from peerbot.blocks import programmes as programme_blocks
 from peerbot.deps import Deps
-from peerbot.programme_flow import checkin_gate, group_dm, post_once
-from peerbot.services import checkins, circles
+from peerbot.programme_flow import Tally, checkin_gate, group_dm, post_once
+from peerbot.services import checkins, circles, programmes
 from peerbot.services.buddies import date_token
 from peerbot.services.programmes import CIRCLES
 from peerbot.slack_api import dm_channel
-from peerbot.store.models import Circle, CircleRound, Programme
+from peerbot.store.models import Circle, CircleRound
 
 logger = logging.getLogger("peerbot.circles")
 
@@ -43,23 +42,13 @@ def run(deps: Deps, at: datetime) -> str:
     closes, each circle's facilitator announcement 3 days ahead, reminders 1
     day and 15 minutes before (session reminders ignore quiet hours: the
     circle chose the time), and the after-session prompt."""
-    tally: dict[str, int] = {}
-
-    def count(step: str | None) -> None:
-        if step:
-            tally[step] = tally.get(step, 0) + 1
-
+    tally = Tally("circles")
     with deps.db.read() as session:
-        teams = list(session.scalars(select(Programme.team_id).where(Programme.kind == CIRCLES,
-                                                                     Programme.is_on.is_(True))))
+        teams = programmes.teams_on(session, CIRCLES)
     for team_id in teams:
-        try:
-            _run_team(deps, team_id, at, count)
-        except Exception:
-            logger.exception("circle steps for %s failed", team_id)
-            count("crashed")
-    done = ", ".join(f"{n} {step}" for step, n in sorted(tally.items())) or "nothing due"
-    return f"circles: {done}"
+        with tally.guard(team_id):
+            _run_team(deps, team_id, at, tally.count)
+    return str(tally)
 
 
 def _run_team(deps: Deps, team_id: str, at: datetime, count) -> None:

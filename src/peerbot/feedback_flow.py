@@ -8,7 +8,6 @@ nothing here logs a question or an answer."""
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
 from slack_sdk import WebClient
@@ -16,13 +15,12 @@ from slack_sdk.errors import SlackApiError
 
 from peerbot.blocks import feedback as blocks
 from peerbot.deps import Deps
-from peerbot.programme_flow import post_once
+from peerbot.programme_flow import Tally, post_once
 from peerbot.services import feedback, outbox
 from peerbot.services.buddies import date_token, next_nudge_time
 from peerbot.slack_api import dm_channel
 from peerbot.store.models import FeedbackAsk, Member
 
-logger = logging.getLogger("peerbot.feedback")
 NO_HOLIDAYS: frozenset = frozenset()
 ASK, ANSWERS, REQUESTED, EXPIRED = "feedback-ask", "feedback-answers", "feedback-requested", "feedback-expired"
 REMIND = feedback.REMIND
@@ -115,25 +113,16 @@ def sent_reminders(deps: Deps, team_id: str, user_id: str, request_id: int) -> s
 def run(deps: Deps, at: datetime) -> str:
     """Every feedback step due at `at`, once: asks not delivered yet, answers
     to release, reminders, expiry."""
-    tally: dict[str, int] = {}
-
-    def count(step: str, n: int = 1) -> None:
-        if n:
-            tally[step] = tally.get(step, 0) + n
-
+    tally = Tally("feedback")
     with deps.db.read() as session:
         requests = [r.id for r in feedback.due_requests(session, at)]
     for request_id in requests:
-        try:
-            count("asks", send_asks(deps, request_id, at))
-            count("answers delivered", deliver_answers(deps, request_id, at))
-            count("reminders", _remind(deps, request_id, at))
-            count("expired", _expire(deps, request_id, at))
-        except Exception:
-            logger.exception("feedback steps for request %s failed", request_id)
-            count("crashed")
-    done = ", ".join(f"{n} {step}" for step, n in sorted(tally.items())) or "nothing due"
-    return f"feedback: {done}"
+        with tally.guard(f"request {request_id}"):
+            tally.count("asks", send_asks(deps, request_id, at))
+            tally.count("answers delivered", deliver_answers(deps, request_id, at))
+            tally.count("reminders", _remind(deps, request_id, at))
+            tally.count("expired", _expire(deps, request_id, at))
+    return str(tally)
 
 
 def _remind(deps: Deps, request_id: int, at: datetime) -> int:

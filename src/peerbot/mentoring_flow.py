@@ -14,12 +14,12 @@ from sqlalchemy import select
 from peerbot.blocks import mentoring as blocks
 from peerbot.blocks import programmes as programme_blocks
 from peerbot.deps import Deps
-from peerbot.programme_flow import CHECKIN_CHOICES, PUBLISHERS, checkin_gate, group_dm, post_once, set_standing
+from peerbot.programme_flow import Tally, CHECKIN_CHOICES, PUBLISHERS, checkin_gate, group_dm, post_once, set_standing
 from peerbot.services import checkins, mentoring, programmes, rounds
 from peerbot.services.buddies import date_token, next_nudge_time
 from peerbot.services.programmes import MENTORING
 from peerbot.slack_api import dm_channel
-from peerbot.store.models import MatchRound, Mentorship, MentorRequest, Programme
+from peerbot.store.models import MatchRound, Mentorship, MentorRequest
 
 logger = logging.getLogger("peerbot.mentoring")
 NO_HOLIDAYS: frozenset = frozenset()
@@ -115,23 +115,13 @@ def run(deps: Deps, at: datetime) -> str:
     """Every mentoring step due at `at`, once: expiries and next choices,
     request DMs held back by working hours, the waitlist, kick-offs, the
     day-14 fit check, check-ins every 4 weeks, the end survey, completion."""
-    tally: dict[str, int] = {}
-
-    def count(step: str | None) -> None:
-        if step:
-            tally[step] = tally.get(step, 0) + 1
-
+    tally = Tally("mentoring")
     with deps.db.read() as session:
-        teams = list(session.scalars(select(Programme.team_id).where(Programme.kind == MENTORING,
-                                                                     Programme.is_on.is_(True))))
+        teams = programmes.teams_on(session, MENTORING)
     for team_id in teams:
-        try:
-            _run_team(deps, team_id, at, count)
-        except Exception:
-            logger.exception("mentoring steps for %s failed", team_id)
-            count("crashed")
-    done = ", ".join(f"{n} {step}" for step, n in sorted(tally.items())) or "nothing due"
-    return f"mentoring: {done}"
+        with tally.guard(team_id):
+            _run_team(deps, team_id, at, tally.count)
+    return str(tally)
 
 
 def _run_team(deps: Deps, team_id: str, at: datetime, count) -> None:

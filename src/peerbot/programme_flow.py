@@ -8,6 +8,8 @@ never send twice. Nothing here posts in a channel: DMs and group DMs only."""
 from __future__ import annotations
 
 import logging
+from collections import Counter
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import Callable
 
@@ -23,7 +25,6 @@ from peerbot.services.programmes import BUDDIES
 from peerbot.slack_api import dm_channel
 from peerbot.store.models import MatchRound, Member
 
-logger = logging.getLogger("peerbot.programmes")
 RETRY_DELAY = timedelta(minutes=10)
 
 
@@ -77,9 +78,36 @@ def group_dm(deps: Deps, users: list[str]) -> str:
 # ---- the programmes job --------------------------------------------------------------------------------
 
 
+class Tally:
+    """What one programme's runner did, as the job's one-line summary
+    ("circles: 2 reminders, 1 formed"). A step that fails is logged and
+    counted as crashed; the runner carries on with the next subject."""
+
+    def __init__(self, programme: str):
+        self.programme = programme
+        self.counts: Counter[str] = Counter()
+
+    def count(self, step: str | None, n: int = 1) -> None:
+        if step and n:
+            self.counts[step] += n
+
+    @contextmanager
+    def guard(self, subject: str):
+        try:
+            yield
+        except Exception:
+            logging.getLogger(f"peerbot.{self.programme}").exception("%s steps for %s failed", self.programme,
+                                                                     subject)
+            self.counts["crashed"] += 1
+
+    def __str__(self) -> str:
+        done = ", ".join(f"{n} {step}" for step, n in sorted(self.counts.items())) or "nothing due"
+        return f"{self.programme}: {done}"
+
+
 def run(deps: Deps, at: datetime) -> str:
     """Every buddy-programme step due at `at`, once."""
-    tally: dict[str, int] = {}
+    tally = Tally("buddies")
     with deps.db.read() as session:
         pairings = buddies.open_pairings(session)
         teams = {p.team_id for p in pairings}
@@ -88,14 +116,10 @@ def run(deps: Deps, at: datetime) -> str:
         row = homes.get(pairing.team_id)
         if row is None or not row.is_on:
             continue
-        try:
+        with tally.guard(f"pairing {pairing.id}"):
             for step in _steps(deps, pairing.id, programmes.settings_of(row), at):
-                tally[step] = tally.get(step, 0) + 1
-        except Exception:
-            logger.exception("buddy steps for pairing %s failed", pairing.id)
-            tally["crashed"] = tally.get("crashed", 0) + 1
-    done = ", ".join(f"{n} {step}" for step, n in sorted(tally.items())) or "nothing due"
-    return f"buddies: {done}"
+                tally.count(step)
+    return str(tally)
 
 
 def _tz(deps: Deps, team_id: str, user_id: str, fallback: str) -> str:

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from peerbot.blocks import talks as blocks
 from peerbot.deps import Deps
-from peerbot.programme_flow import post_once
+from peerbot.programme_flow import Tally, post_once
 from peerbot.services import outbox, programmes, talks
 from peerbot.services.buddies import add_business_days, date_token, next_nudge_time
 from peerbot.slack_api import dm_channel
@@ -210,26 +210,16 @@ def day_before_at(talk: Talk, tz: str) -> datetime:
 def run(deps: Deps, at: datetime) -> str:
     """Every talk step due at `at`, once: lapsed seat offers passed on,
     reminders, the speaker's check-in, the join link, cancellation notices."""
-    tally: dict[str, int] = {}
+    tally = Tally("talks")
     with deps.db.read() as session:
         live = [t.id for t in talks.live(session, at)]
     for talk_id in live:
-        try:
+        with tally.guard(f"talk {talk_id}"):
             for step, n in _steps(deps, talk_id, at):
-                if n:
-                    tally[step] = tally.get(step, 0) + n
-        except Exception:
-            logger.exception("talk steps for talk %s failed", talk_id)
-            tally["crashed"] = tally.get("crashed", 0) + 1
-    try:
-        invited = _wishes(deps, at)
-        if invited:
-            tally["wish invitations"] = invited
-    except Exception:
-        logger.exception("talk wishes failed")
-        tally["crashed"] = tally.get("crashed", 0) + 1
-    done = ", ".join(f"{n} {step}" for step, n in sorted(tally.items())) or "nothing due"
-    return f"talks: {done}"
+                tally.count(step, n)
+    with tally.guard("wishes"):
+        tally.count("wish invitations", _wishes(deps, at))
+    return str(tally)
 
 
 def _wishes(deps: Deps, at: datetime) -> int:

@@ -93,6 +93,11 @@ def get(session: Session, team_id: str, kind: str) -> Programme | None:
     return session.get(Programme, (team_id, kind))
 
 
+def teams_on(session: Session, kind: str) -> list[str]:
+    """The workspaces where this programme is switched on."""
+    return list(session.scalars(select(Programme.team_id).where(Programme.kind == kind, Programme.is_on.is_(True))))
+
+
 def home_of(session: Session, team_id: str, kind: str) -> str | None:
     row = get(session, team_id, kind)
     return row.channel_id if row is not None and row.is_on else None

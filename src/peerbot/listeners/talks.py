@@ -111,7 +111,13 @@ def register(app: App, deps: Deps) -> None:
             remember_member(session, team_id, user, deps.clock())
         if user.get("tz"):
             view = opened["view"]
-            client.views_update(view_id=view["id"], hash=view.get("hash"), view=blocks.propose_modal(user["tz"]))
+            try:
+                client.views_update(view_id=view["id"], hash=view.get("hash"), view=blocks.propose_modal(user["tz"]))
+            except SlackApiError as error:
+                # Already sent or closed (not_found), or changed meanwhile (hash_conflict): the form
+                # without the zone hint has done its job.
+                if error.response.get("error") not in ("not_found", "hash_conflict"):
+                    raise
 
     app.command("/talks")(ack=ack_talks, lazy=[handle_talks])
 
